@@ -1,0 +1,33 @@
+"""External programs the local engine runs: one module per program (ghostscript,
+tesseract, libreoffice), each building argv lists and turning the program's failures into
+our typed errors on the spot. `require(name)` checks once per process that a program is
+installed and names the Debian package to install when it is not.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+
+from ..errors import DependencyError
+
+# program name -> (executable, Debian package that provides it)
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "ghostscript": ("gs", "ghostscript"),
+    "tesseract": ("tesseract", "tesseract-ocr"),
+    "libreoffice": ("soffice", "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"),
+    "qpdf": ("qpdf", "qpdf"),
+}
+
+
+@functools.cache
+def require(program: str) -> str:
+    """The path of `program`'s executable, or DependencyError saying what to install."""
+    executable, package = PROGRAMS[program]
+    found = shutil.which(executable)
+    if found is None:
+        raise DependencyError(
+            f"{program} is not installed (no '{executable}' on PATH): install it with "
+            f"'apt-get install {package}', or run the project's set-up (bash .ci/setup)"
+        )
+    return found
