@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Union
@@ -82,19 +83,30 @@ class Source:
         return self.checked_path().read_bytes()
 
     def checked_path(self) -> Path:
-        """The path, or InputNotFoundError if it is missing, a folder, or unreadable."""
+        """The path, made absolute (so a name like "-x.pdf" can never pass for an option
+        in an external program's argv), or InputNotFoundError if it is missing, a folder,
+        not a regular file (a FIFO or a device would block or never end), or unreadable."""
         assert self.path is not None
-        if not self.path.exists():
-            raise InputNotFoundError("file does not exist", source=self.label)
-        if self.path.is_dir():
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            raise InputNotFoundError("file does not exist", source=self.label) from None
+        except OSError as exc:
+            raise InputNotFoundError(f"cannot be read: {exc.strerror or exc}", source=self.label) from None
+        if stat.S_ISDIR(mode):
             raise InputNotFoundError("is a folder, not a file", source=self.label)
+        if not stat.S_ISREG(mode):
+            raise InputNotFoundError("is not a regular file (a pipe, socket or device)", source=self.label)
         if not os.access(self.path, os.R_OK):
             raise InputNotFoundError("permission denied: the file cannot be read", source=self.label)
-        return self.path
+        return self.path.absolute()
 
     def head(self, size: int = 2048) -> bytes:
         """The first bytes, for sniffing the format."""
         if self.data is not None:
             return self.data[:size]
-        with self.checked_path().open("rb") as fh:
-            return fh.read(size)
+        try:
+            with self.checked_path().open("rb") as fh:
+                return fh.read(size)
+        except OSError as exc:  # permission denied despite os.access (root squash, ACLs, races)
+            raise InputNotFoundError(f"cannot be read: {exc.strerror or exc}", source=self.label) from None

@@ -17,9 +17,11 @@ def create_engine(spec: EngineSpec) -> Engine:
     from ..errors import ValidationError
 
     if spec.name == "local":
+        from .dws.options import OPTION_NAMES
         from .local import LocalEngine
 
-        return LocalEngine(**spec.options)
+        # A local spec also carries the dws options, for steps pinned to "dws" (engines.chain).
+        return LocalEngine(**{k: v for k, v in spec.options.items() if k not in OPTION_NAMES})
     if spec.name == "dws":
         from .dws import DWSEngine
 

@@ -9,17 +9,23 @@ disk (after an external program wrote one). Steps ask for what they need:
 
 So a chain of in-memory steps opens the file once and saves it once, and an external
 step (OCR, PDF/A) costs exactly one save before it and one open after it.
+
+The first open of the input also inspects it (guards.inspect_input: decompression bombs
+refused, damaged page content sealed); the engine opens every input before its first
+step, so no step, and no external program, ever sees an uninspected file.
 """
 
 from __future__ import annotations
 
 import itertools
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 
-from ...errors import CorruptDocumentError, PasswordRequiredError
+from ...errors import BatchprocError, CorruptDocumentError, InputNotFoundError, PasswordRequiredError
+from . import guards
 
 _counter = itertools.count()
 
@@ -35,12 +41,17 @@ class Document:
         self.password = password
         self.save_options: dict[str, Any] = {}
         """Extra keyword arguments for the final `Pdf.save` (encryption, linearize, ...)."""
+        self._inspected = False
 
     # -- state -------------------------------------------------------------------------
     @property
     def pdf(self) -> pikepdf.Pdf:
         if self._pdf is None:
-            self._pdf = open_pdf(self._path, password=self.password, label=self.label)
+            pdf = open_pdf(self._path, password=self.password, label=self.label)
+            if not self._inspected:
+                _inspect(pdf, self.label)
+                self._inspected = True
+            self._pdf = pdf
         return self._pdf
 
     @property
@@ -69,6 +80,7 @@ class Document:
         """A new Document around `pdf` (a split part), sharing this one's settings."""
         part = Document(self._path, self.workdir, label=self.label, password=self.password)
         part._pdf = pdf
+        part._inspected = True
         part.save_options = dict(self.save_options)
         return part
 
@@ -76,8 +88,12 @@ class Document:
     def save(self, target: Path) -> None:
         """Write the final state to `target` with `save_options` applied, and close."""
         if self._pdf is None and not self.save_options and self._path != target:
-            # No in-memory step ran since the last external program: keep its file as is.
-            self._path.replace(target)
+            # No in-memory step ran since the last external program: keep its file as is,
+            # moved when it is ours, copied when it is still the caller's input.
+            if self._path.parent == self.workdir:
+                self._path.replace(target)
+            else:
+                shutil.copyfile(self._path, target)
         else:
             self._save(target, final=True)
         self.close()
@@ -105,27 +121,40 @@ class Document:
 
 
 def open_pdf(path: Path, *, password: str | None, label: str) -> pikepdf.Pdf:
-    """Open a PDF with qpdf's recovery, mapping pikepdf's errors to ours."""
+    """Open a PDF with qpdf's recovery (under guards' decode caps), mapping pikepdf's
+    errors to ours. qpdf's warnings about the repair are left on the Pdf for the caller."""
+    guards.set_decode_limits()
     try:
         pdf = pikepdf.open(path, password=password or "")
     except pikepdf.PasswordError:
         why = "a wrong password was given" if password else "it is encrypted and needs a password"
         raise PasswordRequiredError(f"cannot open the PDF: {why}", source=label) from None
     except pikepdf.PdfError as exc:
-        raise CorruptDocumentError(f"damaged beyond repair: {_first_line(exc)}", source=label) from None
-    except (ValueError, RecursionError) as exc:
-        raise CorruptDocumentError(f"not a readable PDF: {_first_line(exc)}", source=label) from None
+        raise CorruptDocumentError(f"damaged beyond repair: {guards.first_line(exc)}", source=label) from None
+    except RecursionError:
+        raise CorruptDocumentError("object references nest too deeply or loop", source=label) from None
+    except ValueError as exc:
+        raise CorruptDocumentError(f"not a readable PDF: {guards.first_line(exc)}", source=label) from None
+    except OSError as exc:
+        raise InputNotFoundError(f"cannot be read: {exc.strerror or exc}", source=label) from None
     try:
         page_count = len(pdf.pages)
     except (pikepdf.PdfError, RecursionError) as exc:
         pdf.close()
-        raise CorruptDocumentError(f"its page tree is damaged: {_first_line(exc)}", source=label) from None
+        raise CorruptDocumentError(f"its page tree is damaged: {guards.first_line(exc)}", source=label) from None
     if page_count == 0:
         pdf.close()
-        raise CorruptDocumentError("the PDF has no pages", source=label)
+        raise CorruptDocumentError("the PDF has no pages: nothing to work on", source=label)
     return pdf
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def _inspect(pdf: pikepdf.Pdf, label: str) -> None:
+    """Run guards.inspect_input on a freshly opened input, closing it if that fails."""
+    try:
+        guards.inspect_input(pdf)
+    except BatchprocError as exc:
+        pdf.close()
+        raise exc.with_source(label)
+    except RecursionError:
+        pdf.close()
+        raise CorruptDocumentError("object references nest too deeply or loop", source=label) from None

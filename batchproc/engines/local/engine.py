@@ -10,11 +10,12 @@ from pathlib import Path
 import pikepdf
 
 from ... import formats
-from ...errors import BatchprocError, CorruptDocumentError, OutputWriteError
+from ...errors import BatchprocError, CorruptDocumentError, MemoryLimitError, OutputWriteError
 from ...external import require
 from ...inputs import Source
 from ...pipeline import Pipeline
 from ..base import Artifact, Engine
+from . import guards
 from .document import Document
 
 
@@ -27,6 +28,7 @@ class LocalEngine(Engine):
         docs: list[Document] = []
         try:
             docs = [Document(prepare_input(source, workdir), workdir, label=source.label, password=pipeline.password)]
+            docs[0].pdf  # noqa: B018 - open and inspect the input before any step sees it
             artifacts: list[Artifact] = []
             for step in pipeline.steps:
                 operation = step.operation
@@ -39,6 +41,8 @@ class LocalEngine(Engine):
                     docs = [part for doc in docs for part in operation.apply(doc, **step.params)]
                 else:  # "output": always the last step (checked by Pipeline)
                     artifacts = [a for doc in docs for a in operation.apply(doc, **step.params)]
+                    for doc in docs:
+                        doc.close()
                     docs = []
             for number, doc in enumerate(docs, start=1):
                 target = workdir / f"output-{number}.pdf"
@@ -48,9 +52,13 @@ class LocalEngine(Engine):
         except BatchprocError as exc:
             raise exc.with_source(source.label)
         except pikepdf.PdfError as exc:
-            raise CorruptDocumentError(f"damaged PDF: {exc}", source=source.label) from None
+            if guards.is_limit_error(exc):
+                raise guards.bomb_error("a stream").with_source(source.label) from None
+            raise CorruptDocumentError(f"damaged PDF: {guards.first_line(exc)}", source=source.label) from None
         except RecursionError:
             raise CorruptDocumentError("object references nest too deeply or loop", source=source.label) from None
+        except MemoryError:
+            raise MemoryLimitError("ran out of memory while processing this file", source=source.label) from None
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
                 raise OutputWriteError(f"could not write: {exc.strerror}", source=source.label) from None

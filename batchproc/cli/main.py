@@ -1,0 +1,183 @@
+"""`batchproc`: the command line entry point. `main(argv)` returns the exit status.
+
+Exit statuses belong here alone (`exit_status_of` is the one place an exception becomes
+one): 0 every file succeeded, 1 some files failed, 2 usage or validation error (nothing
+was processed), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from argparse import Namespace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..errors import BatchprocError, ValidationError
+from .args import PASSWORD_ENV, build_parser, group_op_words
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(group_op_words(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # argparse: --help and --version (0), usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    return exit_status_of(COMMANDS[args.command], args)
+
+
+def exit_status_of(command: Callable[[Namespace], int], args: Namespace) -> int:
+    """Run `command`, turning the exceptions that escape it into an exit status and a message."""
+    try:
+        return command(args)
+    except ValidationError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("batchproc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BatchprocError as exc:
+        _error(f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # stdout was closed early (`batchproc ops | head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def run_command(args: Namespace) -> int:
+    """`batchproc run`: validate everything, then stream the batch through the runner."""
+    from ..batch.naming import check_format
+    from ..client import Client
+    from ..pipeline import Pipeline
+    from . import inputs, steps
+    from .progress import Progress
+    from .report import ReportWriter
+
+    operations = steps.operations_from_args(args.op_groups, args.pipeline)
+    password = args.password or os.environ.get(PASSWORD_ENV) or None
+    pipeline = Pipeline.from_operations(operations, password=password)
+    inputs.check_arguments(args.inputs)
+    if args.output_format is not None:
+        check_format(args.output_format)
+    output_dir = Path(args.output_dir)
+    if args.dry_run:
+        return dry_run(args, pipeline, output_dir)
+    prepare_output_dir(output_dir)
+    engine_options = {"base_url": args.base_url} if args.base_url else {}
+    client = Client(args.engine, **engine_options)
+    report = ReportWriter(Path(args.report)) if args.report else None
+    progress = Progress(verbosity=args.verbosity)
+    progress.count_in_background(
+        lambda: inputs.count_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
+    )
+    sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
+    try:
+        for result in client.iter_batch(sources, operations, output_dir, **batch_options(args, password)):
+            if report is not None:
+                report.write(result)
+            progress.update(result)
+    except KeyboardInterrupt:
+        progress.close()
+        progress.say(progress.tally.summary())
+        if args.resume:
+            progress.say("stopped: run the same command again to resume; finished files will be skipped")
+        raise
+    finally:
+        progress.close()
+        if report is not None:
+            report.close()
+    progress.say(progress.tally.summary())
+    return EXIT_FAILED if progress.tally.failures else EXIT_OK
+
+
+def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
+    """The runner's keyword arguments for what the command line set; the runner's own
+    defaults apply to the rest."""
+    options: dict[str, Any] = {
+        "parallel": {"auto": True, "none": False}.get(args.parallel, args.parallel),
+        "continue_on_error": not args.stop_on_error,
+        "resume": args.resume,
+        "password": password,
+        "file_timeout": args.timeout_s,
+        "memory_limit": args.memory_limit_bytes,
+    }
+    if args.output_format is not None:
+        options["output_format"] = args.output_format
+    if args.workers is not None:
+        options["max_workers"] = args.workers
+    if args.retries is not None:
+        options["max_retries"] = args.retries
+    return options
+
+
+def dry_run(args: Namespace, pipeline: Any, output_dir: Path) -> int:
+    """List each input and the output name it would get; write nothing."""
+    from ..batch.naming import EXT_MARK, OutputNamer
+    from ..inputs import Source
+    from .inputs import iter_inputs
+
+    namer = OutputNamer(args.output_format or "{name}_{index}{ext}")
+    ext = {"edit": ".pdf", "split": "_*.pdf", "output": ".*"}[pipeline.kind]
+    for step in pipeline.steps:
+        print(f"step {step.index}: {describe_step(step)}")
+    count = 0
+    for index, path in enumerate(iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)):
+        planned = namer.claim(name=Source.from_user(path).stem, index=index).replace(EXT_MARK, ext)
+        print(f"{path} -> {output_dir / planned}")
+        count += 1
+    print(f"dry run: {count} file(s) would be processed into {output_dir}; nothing was written", file=sys.stderr)
+    return EXIT_OK
+
+
+def describe_step(step: Any) -> str:
+    """A validated step in `--op` words, showing the parameters that differ from their defaults."""
+    from .ops import json_text
+
+    words = [step.method + (f"@{step.engine}" if step.engine else "")]
+    defaults = {p.name: p.default for p in step.operation.params}
+    words += [f"{k}={json_text(v)}" for k, v in step.params.items() if v != defaults[k]]
+    return " ".join(words)
+
+
+def prepare_output_dir(folder: Path) -> None:
+    """Create `folder` if needed and prove it writable, or raise ValidationError saying why."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except FileExistsError:
+        raise ValidationError(f"output folder {folder}: exists and is not a folder") from None
+    except OSError as exc:
+        raise ValidationError(f"output folder {folder}: cannot write there: {exc.strerror or exc}") from None
+
+
+def ops_command(args: Namespace) -> int:
+    """`batchproc ops [METHOD]`."""
+    from . import ops
+
+    print(ops.describe_one(args.method) if args.method else ops.describe_all())
+    return EXIT_OK
+
+
+def demo_command(args: Namespace) -> int:
+    """`batchproc demo`."""
+    from .demo import run_demo
+
+    return run_demo(args, run=main)
+
+
+def _error(message: str) -> None:
+    print(f"batchproc: error: {message}", file=sys.stderr)
+
+
+COMMANDS: dict[str, Callable[[Namespace], int]] = {
+    "run": run_command,
+    "ops": ops_command,
+    "demo": demo_command,
+}

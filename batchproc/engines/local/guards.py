@@ -1,0 +1,236 @@
+"""Guards for hostile, damaged and huge inputs: checked before work, not discovered by it.
+
+    set_decode_limits()       qpdf's process-wide caps on decoded stream sizes (once per
+                              process; the local engine calls it)
+    inspect_input(pdf)        on the first open of an input: fail decompression bombs,
+                              seal damaged page content so appended content stays visible
+    check_images(page, ...)   before handing a page to a program that renders its
+                              images at their own resolution (OCR)
+
+Every guard raises a typed error naming the problem in plain words; the engine adds the
+input's name. (Rendering with pdfium has its own pixel guard: operations/pdfium.py.)
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import pikepdf
+
+from ...errors import CorruptDocumentError, ResourceError
+
+MAX_STREAM_BYTES = 256 * 1024 * 1024
+"""The most one decoded stream may hold (qpdf's Flate/RunLength/predictor caps). A content
+stream or font past this is a decompression bomb; a legitimate image this large is too
+large for a worker anyway."""
+
+MAX_IMAGE_PIXELS = 250_000_000
+"""The largest image a page may show to a program that renders images at their own
+resolution (Pillow's and OCRmyPDF's bomb guards use about this): 750 MB of RGB."""
+
+_SKIPPED_SUBTYPES = (pikepdf.Name.Image,)
+_SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
+_limits_set = False
+
+
+def set_decode_limits(max_stream_bytes: int = MAX_STREAM_BYTES) -> None:
+    """Cap how much qpdf will inflate from one stream, for this whole process (idempotent).
+
+    Without the cap, a 2 MB file can make pikepdf allocate gigabytes the moment a step
+    reads, coalesces or parses a content stream.
+    """
+    global _limits_set
+    if _limits_set:
+        return
+    pikepdf.settings.set_qpdf_limits(
+        flate_max_memory=max_stream_bytes,
+        run_length_max_memory=max_stream_bytes,
+        png_max_memory=max_stream_bytes,
+        tiff_max_memory=max_stream_bytes,
+    )
+    _limits_set = True
+
+
+def is_limit_error(exc: BaseException) -> bool:
+    """Whether a pikepdf error is one of qpdf's decode caps being hit."""
+    return isinstance(exc, pikepdf.PdfError) and "memory limit exceeded" in str(exc)
+
+
+def bomb_error(what: str) -> CorruptDocumentError:
+    return CorruptDocumentError(
+        f"{what} inflates past {MAX_STREAM_BYTES // (1024 * 1024)} MB when decoded "
+        "(a decompression bomb): refused"
+    )
+
+
+def inspect_input(pdf: pikepdf.Pdf) -> bool:
+    """Check a freshly opened input before any step runs; True if it was changed.
+
+    Decodes every stream except images and attachments (images are judged by their
+    declared size when rendered; attachments are never decoded by our steps) under the
+    qpdf caps, so a bomb fails here instead of inside Ghostscript or pdfium, which have no
+    cap. Then seals every page's content (see `sealed_contents`).
+    """
+    set_decode_limits()
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream) or "/Filter" not in obj:
+            continue
+        if obj.get("/Subtype") in _SKIPPED_SUBTYPES or obj.get("/Type") in _SKIPPED_TYPES:
+            continue
+        if _is_bomb(obj):
+            raise bomb_error(f"stream {obj.objgen[0]} {obj.objgen[1]} R")
+    changed = False
+    replacements: dict[tuple, pikepdf.Stream | None] = {}
+    for page in pdf.pages:
+        key = _contents_key(page)  # pages often share one content stream: seal it once
+        if key not in replacements:
+            body = sealed_contents(pdf, page)
+            replacements[key] = None if body is None else pdf.make_stream(body)
+        if replacements[key] is not None:
+            page.obj.Contents = replacements[key]
+            changed = True
+    return changed
+
+
+def _is_bomb(stream: pikepdf.Stream) -> bool:
+    """Whether `stream` decodes to more than MAX_STREAM_BYTES.
+
+    Plain Flate (nearly every stream) is inflated here in 1 MB slices and thrown away, so
+    the check costs constant memory; other filter chains are decoded by qpdf under its cap.
+    Undecodable data (a bad filter, corrupt Flate) is not a bomb: qpdf recovers what it
+    can, and the steps that need the stream report what they cannot.
+    """
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    if filters == pikepdf.Name.FlateDecode:
+        return _inflates_past(stream.read_raw_bytes(), MAX_STREAM_BYTES)
+    try:
+        stream.read_bytes()
+    except pikepdf.PdfError as exc:
+        return is_limit_error(exc)
+    return False
+
+
+def _inflates_past(data: bytes, limit: int) -> bool:
+    inflater = zlib.decompressobj()
+    total = 0
+    try:
+        while data and not inflater.eof:
+            total += len(inflater.decompress(data, 1 << 20))
+            if total > limit:
+                return True
+            data = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return False
+
+
+def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
+    """The sealed content of `page`, or None when it is already safe to append to.
+
+    Content streams are concatenated when drawn, so a stream that ends inside an
+    unterminated array, string or dictionary swallows whatever a step appends after it
+    (an overlay or a stamp would silently vanish), and one that leaves a text object
+    open turns an appended `Do` into an error. A damaged page is rewritten from the instructions qpdf could parse, with the open
+    text object and graphics states closed. If qpdf gave up parsing before the end (too
+    many errors), it cannot be rewritten faithfully and the document is refused.
+    """
+    pdf.get_warnings()  # drop older warnings: count only this parse's
+    limit_hits = pikepdf.settings.qpdf_limit_errors()
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError as exc:
+        if is_limit_error(exc):
+            raise bomb_error("a page's content") from None
+        raise CorruptDocumentError(f"a page's content cannot be read: {first_line(exc)}") from None
+    damaged = bool(pdf.get_warnings())
+    if pikepdf.settings.qpdf_limit_errors() != limit_hits:
+        raise CorruptDocumentError("a page's content is damaged beyond repair (too many parse errors)")
+    closers = _closers(instructions)
+    if not damaged and not closers:
+        return None
+    body = pikepdf.unparse_content_stream(instructions) if damaged else _raw_contents(page)
+    return body + b"\n" + closers
+
+
+def check_images(page: pikepdf.Page, *, max_pixels: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuse a page showing an image larger than `max_pixels` (OCR renders images at
+    their own resolution, so a 20,000 x 20,000 image means a 400 Mpx bitmap)."""
+    for name, image in _page_images(page):
+        try:
+            width, height = int(image.get("/Width", 0)), int(image.get("/Height", 0))
+        except (TypeError, ValueError):
+            raise CorruptDocumentError(f"image {name} has a malformed size") from None
+        if width * height > max_pixels:
+            raise ResourceError(
+                f"image {name} is {width} x {height} pixels ({width * height / 1e6:.0f} Mpx), "
+                f"over the limit of {max_pixels / 1e6:.0f} Mpx"
+            )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a foreign error's message, without qpdf's leading file name."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    # qpdf prefixes "<file>: " or "<file> (object 3 0, offset 12): "; keep what follows.
+    head, sep, tail = text.partition(": ")
+    if sep and (head.endswith((".pdf", ".PDF", ")")) or "/" in head):
+        return tail
+    return text
+
+
+def _closers(instructions) -> bytes:
+    """Operators that close a text object and graphics states left open."""
+    depth = 0
+    in_text = False
+    for item in instructions:
+        op = str(item.operator)
+        if op == "q":
+            depth += 1
+        elif op == "Q":
+            depth = max(0, depth - 1)
+        elif op == "BT":
+            in_text = True
+        elif op == "ET":
+            in_text = False
+    return (b"ET\n" if in_text else b"") + b"Q\n" * depth
+
+
+def _raw_contents(page: pikepdf.Page) -> bytes:
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return contents.read_bytes() if contents is not None else b""
+
+
+def _contents_key(page: pikepdf.Page) -> tuple:
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Array):
+        return tuple(part.objgen for part in contents)
+    if contents is None or not contents.is_indirect:
+        return ("page",) + page.obj.objgen
+    return contents.objgen
+
+
+def _page_images(page: pikepdf.Page):
+    """(name, image) for every image the page shows, through nested forms (loops cut)."""
+    seen: set[tuple[int, int]] = set()
+    pending = [page.obj.get("/Resources")]
+    while pending:
+        resources = pending.pop()
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        for name, xobject in xobjects.items():
+            if not isinstance(xobject, pikepdf.Stream):
+                continue
+            if xobject.is_indirect:
+                if xobject.objgen in seen:
+                    continue
+                seen.add(xobject.objgen)
+            subtype = xobject.get("/Subtype")
+            if subtype == pikepdf.Name.Image:
+                yield name, xobject
+            elif subtype == pikepdf.Name.Form:
+                pending.append(xobject.get("/Resources"))

@@ -1,0 +1,84 @@
+"""Ghostscript (`gs`): PDF/A conversion with the pdfwrite device.
+
+Ghostscript 10 runs in SAFER mode, so the PDF/A definition file that names the output
+intent's ICC profile must be allowed to read it (`--permit-file-read`). The definition
+file is written once per process; the profile is the sRGB (ICC v2) one pikepdf ships,
+valid for every PDF/A part.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import ExternalToolError
+from . import require
+
+DEFAULT_TIMEOUT_S = 600.0
+
+_PDFA_DEF = """%!
+/ICCProfile ({icc}) def
+[/_objdef {{icc_PDFA}} /type /stream /OBJ pdfmark
+[{{icc_PDFA}} << /N 3 >> /PUT pdfmark
+[{{icc_PDFA}} ICCProfile (r) file /PUT pdfmark
+[/_objdef {{OutputIntent_PDFA}} /type /dict /OBJ pdfmark
+[{{OutputIntent_PDFA}} <<
+  /Type /OutputIntent
+  /S /GTS_PDFA1
+  /DestOutputProfile {{icc_PDFA}}
+  /OutputConditionIdentifier (sRGB)
+  /Info (sRGB IEC61966-2.1)
+>> /PUT pdfmark
+[{{Catalog}} << /OutputIntents [ {{OutputIntent_PDFA}} ] >> /PUT pdfmark
+"""
+
+
+def srgb_profile() -> Path:
+    """The sRGB ICC profile (version 2, so PDF/A-1 accepts it) shipped with pikepdf."""
+    import pikepdf.pdfa
+
+    return Path(pikepdf.pdfa.__file__).parent / "data" / "sRGB.icc"
+
+
+@functools.cache
+def _pdfa_definition(pid: int) -> Path:
+    """This process's PDFA_def.ps (keyed by pid: a forked worker writes its own)."""
+    folder = Path(tempfile.mkdtemp(prefix="batchproc-gs-"))
+    icc = str(srgb_profile()).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    path = folder / "PDFA_def.ps"
+    path.write_text(_PDFA_DEF.format(icc=icc), encoding="ascii")
+    return path
+
+
+def convert_to_pdfa(*, input_path: Path, output_path: Path, part: int, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    """Rewrite `input_path` as PDF/A-`part` (1, 2 or 3, level B) into `output_path`.
+
+    Colours are converted to RGB under an sRGB output intent and every font is embedded.
+    Raises ExternalToolError when Ghostscript fails or writes nothing.
+    """
+    gs = require("ghostscript")
+    definition = _pdfa_definition(os.getpid())
+    argv = [
+        gs, "-q", "-dBATCH", "-dNOPAUSE", "-dNOINTERPOLATE",
+        f"-dPDFA={part}", "-dPDFACompatibilityPolicy=1",
+        "-sDEVICE=pdfwrite", "-sColorConversionStrategy=RGB", "-sProcessColorModel=DeviceRGB",
+        f"--permit-file-read={srgb_profile().parent}/",
+        "-sOutputFile=" + str(output_path).replace("%", "%%"),
+        str(definition), str(input_path),
+    ]
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise ExternalToolError(f"Ghostscript PDF/A conversion ran longer than {timeout_s:.0f} s") from None
+    if done.returncode != 0 or not output_path.is_file() or output_path.stat().st_size == 0:
+        raise ExternalToolError(
+            f"Ghostscript PDF/A conversion failed (exit {done.returncode}): {_tail(done.stderr or done.stdout)}"
+        )
+
+
+def _tail(output: bytes, lines: int = 5) -> str:
+    text = output.decode("utf-8", "replace").strip().splitlines()
+    return " | ".join(text[-lines:]) or "no message"

@@ -1,0 +1,65 @@
+"""Whole batches, batchproc against the naive designs, grouped so pytest-benchmark shows
+them side by side. `pytest benchmarks/bench_batch.py` (for the alternating comparison
+with ratios and targets, use `python -m benchmarks.compare`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import baselines, corpus
+from .compare import CHAIN_OPERATIONS, batch_runner, verify_chain, verify_count
+from .conftest import require_batchproc
+
+CHAIN_FILES = 100
+NOOP_FILES = 500
+ROUNDS = 3
+
+
+def _pedantic(benchmark, tmp_path_factory, run, verify):
+    """Each round into a fresh folder (made in setup, untimed); verify the last one."""
+    folders = []
+
+    def setup():
+        folders.append(tmp_path_factory.mktemp("out"))
+        return (folders[-1],), {}
+
+    benchmark.pedantic(run, setup=setup, rounds=ROUNDS, warmup_rounds=1)
+    verify(folders[-1])
+
+
+@pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
+def test_chain_batchproc_process_pool(benchmark, tmp_path_factory):
+    require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
+    files = corpus.text_reports(CHAIN_FILES)
+    run = batch_runner(files, CHAIN_OPERATIONS, parallel="process", max_workers=2)
+    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+
+
+@pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
+def test_chain_naive_thread_pool(benchmark, tmp_path_factory):
+    require_batchproc([op["method"] for op in CHAIN_OPERATIONS], runner=False)
+    files = corpus.text_reports(CHAIN_FILES)
+    run = lambda out: baselines.naive_thread_pool_chain(files, out)  # noqa: E731
+    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+
+
+@pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
+def test_chain_pypdf_loop(benchmark, tmp_path_factory):
+    files = corpus.text_reports(CHAIN_FILES)
+    run = lambda out: baselines.pypdf_loop_chain(files, out)  # noqa: E731
+    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+
+
+@pytest.mark.benchmark(group=f"no-op (rotate by 0), {NOOP_FILES} tiny files")
+def test_noop_batchproc_process_pool(benchmark, tmp_path_factory):
+    require_batchproc(["rotate_pages"])
+    files = corpus.tiny_files(NOOP_FILES)
+    run = batch_runner(files, [{"method": "rotate_pages", "params": {"degrees": 0}}], parallel="process", max_workers=2)
+    _pedantic(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
+
+
+@pytest.mark.benchmark(group=f"no-op (rotate by 0), {NOOP_FILES} tiny files")
+def test_noop_naive_thread_pool(benchmark, tmp_path_factory):
+    files = corpus.tiny_files(NOOP_FILES)
+    run = lambda out: baselines.naive_thread_pool_noop(files, out)  # noqa: E731
+    _pedantic(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))

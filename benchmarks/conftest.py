@@ -1,0 +1,25 @@
+"""pytest-benchmark suites: `pytest benchmarks` (never part of a plain `pytest`, whose
+testpaths is `tests`). Files here are named bench_*.py; this hook collects them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract's OpenMP thrashes on 2 vCPUs
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_") and not parent.session.isinitpath(file_path):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+def require_batchproc(methods: list[str], *, runner: bool = True) -> None:
+    """Skip the benchmark while a batchproc feature it measures does not exist yet."""
+    from .compare import batchproc_missing
+
+    missing = batchproc_missing(methods, runner=runner)
+    if missing:
+        pytest.skip(missing)

@@ -1,0 +1,26 @@
+"""pytest fixtures for the DWS test server: import them into a test module.
+
+    from tests.dws_server.fixtures import API_KEY, dws_server  # noqa: F401
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .server import DWSTestServer
+
+API_KEY = "pdf_live_TESTKEY_9f8e7d6c5b4a"
+
+
+@pytest.fixture(scope="module")
+def _running_server():
+    server = DWSTestServer(api_key=API_KEY).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dws_server(_running_server: DWSTestServer) -> DWSTestServer:
+    """The module's server, with no requests recorded and no faults planned."""
+    _running_server.reset()
+    return _running_server

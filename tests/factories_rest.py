@@ -1,0 +1,114 @@
+"""Builders for the tests of redaction, optimize, security, metadata, structure,
+annotation import, images and text (see tests/factories.py for the shared ones)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+SECRET_LINES = [
+    "Customer: Jane Roe",
+    "SSN 123-45-6789 on file",
+    "Mail jane.roe@example.com today",
+    "Public summary stays readable",
+]
+
+
+def _save(buf: io.BytesIO, path: Path | None) -> bytes:
+    data = buf.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def photo(width: int = 1200, height: int = 900, *, seed: int = 1):
+    """A colourful, noisy RGB Pillow image (compresses badly, like a photograph)."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.effect_noise((width, height), 60).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(width), rng.randrange(height)
+        draw.ellipse([x, y, x + rng.randrange(50, 300), y + rng.randrange(50, 300)],
+                     fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    return image
+
+
+def image_pdf(path: Path | None = None, *, pages: int = 1, pixels: tuple[int, int] = (1200, 900),
+              text: str = "Figure page") -> bytes:
+    """Each page: a caption line and a colour photo drawn 300 x 225 pt (losslessly stored)."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    for n in range(1, pages + 1):
+        c.setFont("Helvetica", 14)
+        c.drawString(72, 720, f"{text} {n}")
+        c.drawImage(ImageReader(photo(*pixels, seed=n)), 72, 400, width=300, height=225)
+        c.showPage()
+    c.save()
+    return _save(buf, path)
+
+
+def secrets_pdf(path: Path | None = None, *, pages: int = 2, with_image: bool = False) -> bytes:
+    """Page 1 holds SECRET_LINES (names, an SSN, an e-mail); other pages hold plain text.
+
+    With `with_image`, page 1 also shows a white-and-blue photo at (300, 300)-(500, 450).
+    """
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    for n in range(1, pages + 1):
+        c.setFont("Helvetica", 14)
+        if n == 1:
+            for i, line in enumerate(SECRET_LINES):
+                c.drawString(72, 720 - 30 * i, line)
+            if with_image:
+                from PIL import Image
+
+                c.drawImage(ImageReader(Image.new("RGB", (200, 150), (0, 0, 255))), 300, 300, width=200, height=150)
+        else:
+            c.drawString(72, 720, f"Appendix page {n}, call 555-0100 never")
+        c.showPage()
+    c.save()
+    return _save(buf, path)
+
+
+def form_pdf(path: Path | None = None) -> bytes:
+    """One page with an AcroForm: text field "name", checkbox "agree", choice "colour"."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Helvetica", 12)
+    c.drawString(72, 720, "Application form")
+    c.acroForm.textfield(name="name", x=72, y=650, width=250, height=24, value="")
+    c.acroForm.checkbox(name="agree", x=72, y=600, size=18, checked=False, buttonStyle="check")
+    c.acroForm.choice(name="colour", x=72, y=540, width=120, height=24, value="red",
+                      options=["red", "green", "blue"])
+    c.showPage()
+    c.save()
+    return _save(buf, path)
+
+
+def annotations_of(data: bytes, page: int = 0) -> list[pikepdf.Dictionary]:
+    """The annotation dictionaries of one page (read from a copy that stays open)."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    return list(pdf.pages[page].obj.get("/Annots", []))
+
+
+def rendered_pixel(data: bytes, x_pt: float, y_pt: float, *, page: int = 0, password: str | None = None):
+    """The RGB colour pdfium renders at PDF point (x_pt, y_pt) of an unrotated page, at 72 dpi."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data, password=password)
+    try:
+        pg = doc[page]
+        height = pg.get_height()
+        image = pg.render(scale=1, draw_annots=True).to_pil().convert("RGB")
+        return image.getpixel((int(x_pt), int(height - y_pt)))
+    finally:
+        doc.close()

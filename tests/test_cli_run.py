@@ -1,0 +1,205 @@
+"""`batchproc run` processing real files: outputs, exit statuses, reports, resume, Ctrl-C.
+
+Every test runs the real command in a subprocess and opens what it wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import os
+import pty
+import shutil
+import signal
+import struct
+import subprocess
+import termios
+import time
+
+import pikepdf
+import pytest
+
+from tests.factories import encrypted_pdf, page_texts, text_pdf, truncated_pdf
+from tests.factories_cli import (
+    COMMAND, batchproc, command_env, pdf_folder, read_json_report, start_batchproc,
+)
+
+
+def rotations(path) -> list[int]:
+    with pikepdf.open(path) as pdf:
+        return [int(page.obj.get("/Rotate", 0)) for page in pdf.pages]
+
+
+def first_page_text(path) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(path)
+    try:
+        return doc[0].get_textpage().get_text_range()
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize("parallel", ["auto", "thread", "none"])
+def test_run_applies_every_step_in_order_to_every_file(tmp_path, parallel):
+    pdf_folder(tmp_path / "in", 3)
+    result = batchproc("run", "in", "-o", "out", "--format", "{name}{ext}", "--parallel", parallel,
+                       "--op", "rotate_pages", "degrees=90", "page_indexes=[0]",
+                       "--op", "watermark_pdf", "text=CONFIDENTIAL", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["doc-00.pdf", "doc-01.pdf", "doc-02.pdf"]
+    for n in range(3):
+        output = tmp_path / "out" / f"doc-0{n}.pdf"
+        assert rotations(output) == [90, 0]
+        texts = page_texts(output)
+        assert all("CONFIDENTIAL" in text for text in texts) and f"Document {n} page 2" in texts[1]
+    assert "3 succeeded, 0 failed, 0 skipped as already done" in result.stderr
+    assert "\r" not in result.stderr  # no progress bar when stderr is not a terminal
+
+
+def _mixed_batch(tmp_path):
+    pdf_folder(tmp_path / "in", 2)
+    encrypted_pdf(tmp_path / "in" / "locked.pdf", password="secret")
+    truncated_pdf(tmp_path / "in" / "broken.pdf")
+
+
+def test_failed_files_exit_1_with_a_json_report_record_per_file(tmp_path):
+    _mixed_batch(tmp_path)
+    result = batchproc("run", "in", "-o", "out", "--format", "{name}{ext}", "--report", "report.json",
+                       "--op", "rotate_pages", "degrees=180", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    records = {r["input"]: r for r in read_json_report(tmp_path / "report.json")}
+    assert set(records) == {"in/doc-00.pdf", "in/doc-01.pdf", "in/locked.pdf", "in/broken.pdf"}
+    ok = records["in/doc-00.pdf"]
+    assert ok["status"] == "ok" and ok["error_type"] is None and ok["attempts"] == 1 and ok["seconds"] >= 0
+    assert ok["output"] == str(tmp_path / "out" / "doc-00.pdf") and rotations(ok["output"]) == [180, 180]
+    locked = records["in/locked.pdf"]
+    assert (locked["status"], locked["error_type"], locked["output"]) == ("failed", "PasswordRequiredError", None)
+    assert "password" in locked["error_message"]
+    assert records["in/broken.pdf"]["error_type"] == "CorruptDocumentError"
+    assert not (tmp_path / "out" / "locked.pdf").exists() and not (tmp_path / "out" / "broken.pdf").exists()
+    assert "failed: in/locked.pdf: PasswordRequiredError" in result.stderr
+    assert "2 succeeded, 2 failed" in result.stderr
+    assert "failed by error type:" in result.stderr and "CorruptDocumentError 1" in result.stderr
+
+
+def test_password_from_the_environment_and_a_csv_report(tmp_path):
+    _mixed_batch(tmp_path)
+    result = batchproc("run", "in", "-o", "out", "--format", "{name}{ext}", "--report", "report.csv",
+                       "--op", "rotate_pages", "degrees=90", cwd=tmp_path, env=command_env(BATCHPROC_PASSWORD="secret"))
+    assert result.returncode == 1
+    with open(tmp_path / "report.csv", newline="") as fh:
+        rows = {row["input"]: row for row in csv.DictReader(fh)}
+    assert list(next(iter(rows.values()))) == ["input", "output", "status", "error_type", "error_message",
+                                               "attempts", "seconds"]
+    assert rows["in/locked.pdf"]["status"] == "ok" and rotations(rows["in/locked.pdf"]["output"]) == [90, 90]
+    assert rows["in/broken.pdf"]["status"] == "failed" and rows["in/broken.pdf"]["error_type"] == "CorruptDocumentError"
+    assert rows["in/doc-00.pdf"]["error_message"] == "" and float(rows["in/doc-00.pdf"]["seconds"]) >= 0
+
+
+def test_a_second_run_skips_finished_files_unless_no_resume(tmp_path):
+    pdf_folder(tmp_path / "in", 3)
+    args = ["run", "in", "-o", "out", "--report", "report.json", "--op", "rotate_pages", "degrees=90"]
+    assert batchproc(*args, cwd=tmp_path).returncode == 0
+    again = batchproc(*args, cwd=tmp_path)
+    assert again.returncode == 0
+    assert [r["status"] for r in read_json_report(tmp_path / "report.json")] == ["skipped"] * 3
+    assert "0 succeeded, 0 failed, 3 skipped as already done" in again.stderr
+    redo = batchproc(*args, "--no-resume", cwd=tmp_path)
+    assert redo.returncode == 0
+    assert [r["status"] for r in read_json_report(tmp_path / "report.json")] == ["ok"] * 3
+    assert all(rotations(p) == [90, 90] for p in (tmp_path / "out").glob("*.pdf"))
+
+
+def test_stop_on_error_stops_at_the_first_failure(tmp_path):
+    truncated_pdf(tmp_path / "a-broken.pdf")
+    pdf_folder(tmp_path / "in", 4)
+    result = batchproc("run", "a-broken.pdf", "in", "-o", "out", "--parallel", "none", "--stop-on-error",
+                       "--report", "report.json", "--op", "rotate_pages", "degrees=90", cwd=tmp_path)
+    assert result.returncode == 1
+    records = read_json_report(tmp_path / "report.json")
+    assert [r["status"] for r in records] == ["failed"]
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_verbose_names_each_file_and_quiet_says_nothing_on_success(tmp_path):
+    pdf_folder(tmp_path / "in", 2)
+    verbose = batchproc("run", "in", "-o", "out", "-v", "--format", "{name}{ext}", "--op", "rotate_pages", cwd=tmp_path)
+    assert verbose.returncode == 0
+    assert f"ok: in/doc-01.pdf -> {tmp_path / 'out' / 'doc-01.pdf'}" in verbose.stderr
+    quiet = batchproc("run", "in", "-o", "out2", "-q", "--op", "rotate_pages", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+    assert len(list((tmp_path / "out2").glob("*.pdf"))) == 2
+
+
+def test_the_output_folder_inside_an_input_folder_is_not_processed_again(tmp_path):
+    pdf_folder(tmp_path / "in", 2)
+    args = ["run", "in", "-r", "-o", "in/out", "--report", "report.json", "--op", "rotate_pages", "degrees=90"]
+    assert batchproc(*args, cwd=tmp_path).returncode == 0
+    assert batchproc(*args, "--no-resume", cwd=tmp_path).returncode == 0
+    assert len(read_json_report(tmp_path / "report.json")) == 2
+    assert len(list((tmp_path / "in" / "out").glob("*.pdf"))) == 2
+
+
+def test_progress_bar_is_drawn_on_a_terminal(tmp_path):
+    pdf_folder(tmp_path / "in", 3)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 x 100 characters
+    try:
+        child = subprocess.Popen([*COMMAND, "run", "in", "-o", "out", "--op", "rotate_pages", "degrees=90"],
+                                 cwd=tmp_path, env=command_env(), stderr=follower,
+                                 stdout=subprocess.DEVNULL)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert child.wait(timeout=120) == 0
+    finally:
+        os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "3/3" in text and "failed=0" in text and ("file/s" in text or "s/file" in text)
+    assert "3 succeeded, 0 failed" in text
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
+    # 16 files of 3,000 pages: a fraction of a second each, so Ctrl-C lands mid-batch.
+    (tmp_path / "in").mkdir()
+    text_pdf(tmp_path / "one.pdf", pages=1)
+    with pikepdf.open(tmp_path / "one.pdf") as pdf:
+        for _ in range(2999):
+            pdf.pages.append(pdf.pages[0])
+        pdf.save(tmp_path / "in" / "big-00.pdf")
+    for n in range(1, 16):
+        shutil.copy(tmp_path / "in" / "big-00.pdf", tmp_path / "in" / f"big-{n:02d}.pdf")
+    args = ["run", "in", "-o", "out", "-j", "2", "--report", "report.json", "--op", "watermark_pdf", "text=STAMPED"]
+
+    child = start_batchproc(*args, cwd=tmp_path)
+    report = tmp_path / "report.json"
+    deadline = time.monotonic() + 120
+    while not (report.exists() and report.read_text().count('"status"') >= 2):
+        assert child.poll() is None and time.monotonic() < deadline, "the batch ended before it was interrupted"
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the whole process group
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr and "batchproc: interrupted" in stderr
+    first = read_json_report(report)  # a complete JSON list even after Ctrl-C
+    assert 2 <= len(first) < 16 and all(r["status"] == "ok" for r in first)
+    assert not (tmp_path / "out" / ".batchproc-work").exists()
+
+    second = batchproc(*args, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    records = read_json_report(report)
+    assert len(records) == 16
+    assert {r["input"] for r in records if r["status"] == "skipped"} >= {r["input"] for r in first}
+    outputs = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    expected = sorted(os.path.basename(r["output"]) for r in records)
+    assert outputs == expected and len(set(outputs)) == 16
+    for name in outputs:
+        assert "STAMPED" in first_page_text(tmp_path / "out" / name)

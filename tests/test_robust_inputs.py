@@ -1,0 +1,209 @@
+"""Bad, damaged, hostile and huge inputs, one file at a time through the Client (local engine).
+
+Every bad file must end in a typed error that names the file and the cause in plain words;
+every damaged-but-readable file must either be repaired (and then carry every operation's
+effect) or fail; nothing hangs, and nothing touches the caller's input file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from batchproc import Client, errors
+from batchproc.engines.local import guards
+from tests import factories_bad as bad
+from tests.factories import page_texts, text_pdf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rotations(data: bytes) -> list[int]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [int(p.obj.get("/Rotate", 0)) for p in pdf.pages]
+
+
+@pytest.mark.parametrize("name", sorted(bad.BAD_INPUTS))
+def test_bad_input_fails_with_a_typed_error_naming_file_and_cause(tmp_path, name):
+    build, error, phrase = bad.BAD_INPUTS[name]
+    path = build(tmp_path / f"{name}.pdf")
+    with pytest.raises(error) as info:
+        Client().rotate_pages(path, degrees=90)
+    assert info.value.source == str(path)
+    assert phrase in info.value.message
+    assert str(tmp_path) not in info.value.message  # qpdf's own "<file>: " prefix is stripped
+
+
+def test_wrong_password_is_named_as_such(tmp_path):
+    path = bad.encrypted(tmp_path / "locked.pdf", password="right")
+    with pytest.raises(errors.PasswordRequiredError, match="a wrong password was given"):
+        Client().rotate_pages(path, degrees=90, password="wrong")
+
+
+def test_broken_xref_is_repaired_and_keeps_its_text(tmp_path):
+    path = bad.broken_xref_pdf(tmp_path / "xref.pdf", pages=2)
+    with pytest.raises(pikepdf.PdfError):  # a strict reader refuses it: the repair is real
+        pikepdf.open(path, attempt_recovery=False)
+    out = Client().rotate_pages(path, degrees=90)
+    assert rotations(out) == [90, 90]
+    texts = page_texts(out)
+    assert "Repaired page 1" in texts[0] and "Repaired page 2" in texts[1]
+
+
+def test_watermark_on_content_ending_inside_an_array_is_visible(tmp_path):
+    """The damaged stream would swallow the overlay drawn after it; sealing prevents that."""
+    path = bad.unterminated_array_pdf(tmp_path / "dangling.pdf")
+    out = Client().watermark_pdf(path, text="STAMPED")
+    (text,) = page_texts(out)
+    assert "STAMPED" in text and "Damaged page 1" in text
+
+
+def test_sealing_closes_an_open_text_object_and_keeps_every_instruction(tmp_path):
+    path = bad.unterminated_array_pdf(tmp_path / "dangling.pdf")
+    with pikepdf.open(path) as pdf:
+        before = [str(i.operator) for i in pikepdf.parse_content_stream(pdf.pages[0])]
+        assert guards.inspect_input(pdf) is True
+        after = [str(i.operator) for i in pikepdf.parse_content_stream(pdf.pages[0])]
+        assert pdf.get_warnings() == []
+    assert after == before + ["ET"]
+
+
+def test_clean_input_is_not_rewritten(tmp_path):
+    with pikepdf.open(io.BytesIO(text_pdf(pages=3))) as pdf:
+        assert guards.inspect_input(pdf) is False
+
+
+def test_decompression_bomb_is_refused_in_constant_memory(tmp_path):
+    """Detecting the 2 GiB bomb must not inflate it: the child's peak RSS stays small."""
+    path = bad.bomb_pdf(tmp_path / "bomb.pdf")
+    code = (
+        "import resource, sys\n"
+        "from batchproc import Client, errors\n"
+        "try:\n"
+        f"    Client().rotate_pages({str(path)!r}, degrees=90)\n"
+        "except errors.CorruptDocumentError as exc:\n"
+        "    print(exc.message)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    message, peak_kib = done.stdout.strip().splitlines()
+    assert "decompression bomb" in message
+    assert int(peak_kib) < 200 * 1024, f"peak RSS {int(peak_kib) // 1024} MB"
+
+
+def test_qpdf_decode_cap_turns_a_bomb_read_into_a_typed_error(tmp_path):
+    """The process-wide cap also guards steps that decode (here: coalescing content)."""
+    path = bad.bomb_pdf(tmp_path / "bomb.pdf", inflated_bytes=guards.MAX_STREAM_BYTES * 2)
+    guards.set_decode_limits()
+    with pikepdf.open(path) as pdf:
+        with pytest.raises(pikepdf.PdfError) as info:
+            pdf.pages[0].obj.Contents[1].read_bytes()
+    assert guards.is_limit_error(info.value)
+
+
+def test_five_thousand_pages_are_all_rotated(tmp_path):
+    path = bad.many_pages_pdf(tmp_path / "long.pdf", pages=5000)
+    out = Client().rotate_pages(path, degrees=270)
+    assert rotations(out) == [270] * 5000
+
+
+def test_huge_image_page_is_edited_without_rendering_and_refused_for_ocr(tmp_path):
+    path = bad.huge_image_pdf(tmp_path / "poster.pdf")
+    out = Client().rotate_pages(path, degrees=90)
+    assert rotations(out) == [90]
+    with pikepdf.open(io.BytesIO(out)) as pdf:
+        with pytest.raises(errors.ResourceError, match="20000 x 20000 pixels"):
+            guards.check_images(pdf.pages[0])
+
+
+def test_huge_image_page_renders_at_page_resolution(tmp_path):
+    """pdfium downsamples the 400 Mpx image to the page's bitmap; it does not fail."""
+    path = bad.huge_image_pdf(tmp_path / "poster.pdf")
+    (png,) = [Client().process(path, [{"method": "convert_to_images", "params": {"dpi": 36}}])]
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(png)).size == (306, 396)
+
+
+def test_self_drawing_form_renders_and_watermarks(tmp_path):
+    path = bad.self_drawing_form_pdf(tmp_path / "loop.pdf")
+    out = Client().watermark_pdf(path, text="LOOPED")
+    assert "LOOPED" in page_texts(out)[0]
+    png = Client().process(out, [{"method": "convert_to_images", "params": {"dpi": 36}}])
+    assert png.startswith(b"\x89PNG")
+
+
+def test_pass_through_step_never_moves_or_changes_the_callers_file(tmp_path):
+    path = tmp_path / "mine.pdf"
+    text_pdf(path, pages=2)
+    before = path.read_bytes()
+    out = Client().process(path, [{"method": "convert_to_pdf"}])
+    assert path.read_bytes() == before
+    assert page_texts(out)[0].startswith("Quarterly report page 1")
+
+
+def test_pass_through_step_still_refuses_a_bad_input(tmp_path):
+    path = bad.encrypted(tmp_path / "locked.pdf")
+    with pytest.raises(errors.PasswordRequiredError):
+        Client().process(path, [{"method": "convert_to_pdf"}])
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+def test_missing_path_folder_and_fifo_are_input_not_found(tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    cases = {tmp_path / "nope.pdf": "does not exist", tmp_path: "is a folder", fifo: "not a regular file"}
+    for path, phrase in cases.items():
+        with pytest.raises(errors.InputNotFoundError, match=phrase) as info:
+            Client().rotate_pages(path, degrees=90)
+        assert info.value.source == str(path)
+
+
+def test_unreadable_file_is_input_not_found_for_an_unprivileged_user():
+    """Root reads any file, so a child process drops to `nobody` (after its imports:
+    the interpreter lives under /root) and then asks for the file."""
+    folder = Path(tempfile.mkdtemp(prefix="batchproc-perm-"))
+    try:
+        folder.chmod(0o755)
+        path = bad.unreadable_file(folder / "locked-away.pdf")
+        code = (
+            "import os\n"
+            "from batchproc import Client, errors\n"
+            "client = Client()\n"
+            "if os.geteuid() == 0:\n"
+            "    os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+            "try:\n"
+            f"    client.rotate_pages({str(path)!r}, degrees=90)\n"
+            "except errors.BatchprocError as exc:\n"
+            "    print(type(exc).__name__, exc.message)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert done.stdout.strip() == "InputNotFoundError permission denied: the file cannot be read", done.stderr
+    finally:
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+
+
+@pytest.mark.parametrize("name", bad.ODD_NAMES)
+def test_odd_names_work_as_relative_paths_through_an_external_program(tmp_path, monkeypatch, name):
+    """Names a shell or an argv parser would misread (spaces, non-ASCII, leading dashes)
+    work as relative paths, through pikepdf and through a renderer."""
+    monkeypatch.chdir(tmp_path)
+    text_pdf(tmp_path / name, pages=1, text="Odd")
+    out = Client().process(
+        name,
+        [{"method": "rotate_pages", "params": {"degrees": 90}}, {"method": "convert_to_images", "params": {"dpi": 20}}],
+    )
+    assert out.startswith(b"\x89PNG")
+    rotated = Client().rotate_pages(name, degrees=90)
+    assert rotations(rotated) == [90]

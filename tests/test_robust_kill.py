@@ -1,0 +1,131 @@
+"""kill -9 of the parent at random points of a batch, then a re-run.
+
+After each kill: every worker process is gone within seconds (they watch their parent).
+After the re-run: every output exists exactly once under its final name and opens with
+the operation's effect, and nothing temporary is left in the output folder.
+
+The default suite runs a few trials; `-m slow` runs many (KILL_TRIALS_SLOW). Each trial
+prints its seed and kill delay, so a failure can be replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pikepdf
+import psutil
+import pytest
+
+from batchproc.batch.journal import JOURNAL_NAME
+from tests.factories import text_pdf
+
+REPO = Path(__file__).resolve().parents[1]
+FILES = 40
+KILL_TRIALS_DEFAULT = 3
+KILL_TRIALS_SLOW = 30
+WORKERS_GONE_WITHIN_S = 10.0
+
+BATCH_SCRIPT = """
+import sys
+from pathlib import Path
+from batchproc import Client
+folder, out = Path(sys.argv[1]), Path(sys.argv[2])
+inputs = sorted(folder.glob("*.pdf"))
+operations = [
+    {"method": "fault_hang", "params": {"name_contains": "", "seconds": 0.05}},
+    {"method": "rotate_pages", "params": {"degrees": 90}},
+]
+result = Client().batch_process(inputs, operations, output_dir=out, parallel="process", max_workers=2)
+print("done", len(result.successful), len(result.failed), flush=True)
+"""
+
+
+def make_inputs(folder: Path) -> list[Path]:
+    folder.mkdir()
+    data = text_pdf(pages=2)
+    paths = []
+    for n in range(FILES):
+        path = folder / f"doc {n:02d}.pdf"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def start_batch(folder: Path, out: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO), BATCHPROC_EXTRA_OPERATIONS="tests.fault_ops")
+    return subprocess.Popen(
+        [sys.executable, "-c", BATCH_SCRIPT, str(folder), str(out)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def wait_gone(processes: list[psutil.Process], timeout_s: float) -> list[psutil.Process]:
+    _, alive = psutil.wait_procs(processes, timeout=timeout_s)
+    return alive
+
+
+def expected_names(paths: list[Path]) -> set[str]:
+    return {f"{p.stem}_{n}.pdf" for n, p in enumerate(sorted(paths))}
+
+
+def kill_and_resume(tmp_path: Path, seed: int) -> None:
+    """Kill the batch once `target` outputs exist (plus a random few milliseconds), so the
+    kill lands at a random point of the work whatever the machine's speed."""
+    rng = random.Random(seed)
+    target = rng.randrange(0, FILES - 4)
+    jitter_s = rng.uniform(0.0, 0.08)
+    where = f"seed {seed} (kill after {target} outputs + {jitter_s * 1000:.0f} ms)"
+    folder, out = tmp_path / f"in-{seed}", tmp_path / f"out-{seed}"
+    paths = make_inputs(folder)
+    batch = start_batch(folder, out)
+    # Sample the process tree until the kill: workers may be replaced while it runs.
+    seen: dict[int, psutil.Process] = {}
+    while batch.poll() is None and len(list(out.glob("*.pdf"))) < target:
+        for proc in descendants(batch.pid):
+            seen.setdefault(proc.pid, proc)
+        time.sleep(0.01)
+    time.sleep(jitter_s)
+    for proc in descendants(batch.pid):
+        seen.setdefault(proc.pid, proc)
+    assert batch.poll() is None, f"{where}: the batch ended before the kill"
+    batch.send_signal(signal.SIGKILL)
+    batch.wait()
+    batch.stdout.close()
+    batch.stderr.close()
+    alive = wait_gone(list(seen.values()), WORKERS_GONE_WITHIN_S)
+    assert not alive, f"{where}: still running {[p.pid for p in alive]}"
+
+    rerun = start_batch(folder, out)
+    stdout, stderr = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, stderr
+    assert stdout.split()[:1] == ["done"] and stdout.split()[2] == "0", stdout
+
+    names = {p.name for p in out.iterdir()}
+    assert names == expected_names(paths) | {JOURNAL_NAME}, where
+    for name in names - {JOURNAL_NAME}:
+        with pikepdf.open(out / name) as pdf:
+            assert [int(p.obj.get("/Rotate", 0)) for p in pdf.pages] == [90, 90], name
+
+
+@pytest.mark.parametrize("seed", range(KILL_TRIALS_DEFAULT))
+def test_kill_parent_then_rerun_leaves_each_output_once(tmp_path, seed):
+    kill_and_resume(tmp_path, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(100, 100 + KILL_TRIALS_SLOW))
+def test_kill_parent_then_rerun_many_times(tmp_path, seed):
+    kill_and_resume(tmp_path, seed)
