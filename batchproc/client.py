@@ -27,7 +27,7 @@ from .batch.result import BatchResult, FileResult
 from .batch.runner import collect as collect_results
 from .batch.runner import iter_batch
 from .engines.base import Artifact, EngineSpec
-from .engines.chain import run_pipeline
+from .engines.chain import run_with_retries
 from .inputs import InputFile, Source
 from .operations import load_all
 from .operations.registry import Operation
@@ -232,7 +232,7 @@ class Client:
             return _many_outputs(self._run(pipeline, input_file, None))
         source = Source.from_user(input_file)
         with tempfile.TemporaryDirectory(prefix="batchproc-") as tmp:
-            artifacts = run_pipeline(self.engine_spec, pipeline, source, Path(tmp))
+            artifacts = run_with_retries(self.engine_spec, pipeline, source, Path(tmp))
             targets = [Path(output_dir) / f"{source.stem}{a.suffix}{a.ext}" for a in artifacts]
             _write_outputs(artifacts, targets, source.label)
         return []
@@ -264,7 +264,7 @@ class Client:
         """Run `pipeline` on one input in this process; write `output_paths` or return bytes."""
         source = Source.from_user(input_file)
         with tempfile.TemporaryDirectory(prefix="batchproc-") as tmp:
-            artifacts = run_pipeline(self.engine_spec, pipeline, source, Path(tmp))
+            artifacts = run_with_retries(self.engine_spec, pipeline, source, Path(tmp))
             if output_paths is None:
                 return [a.path.read_bytes() for a in artifacts]
             return _write_outputs(artifacts, [Path(p) for p in output_paths], source.label)

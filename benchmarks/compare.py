@@ -8,7 +8,8 @@ part (a broken contender fails loudly instead of looking fast). It prints a tabl
 median seconds, files/s and each contender's time relative to A, then the targets, and
 writes the same as `results.json` and `results.md` in `--out`.
 
-`--quick` uses tiny sizes: it proves the script runs; its times mean nothing.
+`--quick` uses tiny sizes and no warm-up runs: it proves the script runs; its times
+mean nothing.
 A contender that cannot run yet (its batchproc feature is missing) is listed as n/a,
 with the reason.
 """
@@ -16,6 +17,7 @@ with the reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -398,8 +400,47 @@ def dask_comparison(sizes: Sizes) -> Comparison:
             Contender("dask", "batchproc, executor=dask_client.get_executor(), 2 workers", n,
                       run_dask, verify, missing),
         ],
-        [],  # issue 6 asks for the overhead ratio (the "time vs A" column), with no target
+        [],  # issue 6 asks for the overhead ratio (the "time vs 1st row" column), no target
         close,
+    )  # fmt: skip
+
+
+REMOTE_LATENCY_MS = 50
+REMOTE_WORKERS = (1, 4, 16)
+
+
+def remote_comparison(sizes: Sizes) -> Comparison:
+    """Thread workers against the tests' DWS server (own process) adding 50 ms per request."""
+    from batchproc import Client
+
+    from .remote_server import API_KEY, serving
+
+    files = corpus.tiny_files(sizes.remote)
+    n = len(files)
+    operations = [{"method": "rotate_pages", "params": {"degrees": 90}}]
+    missing = batchproc_missing(["rotate_pages"])
+    server = contextlib.ExitStack()
+    client = None
+    if missing is None:
+        url = server.enter_context(serving(REMOTE_LATENCY_MS))
+        client = Client(engine="dws", api_key=API_KEY, base_url=url)
+    contenders = [
+        Contender(f"w{workers}", f"batchproc dws engine, parallel=True, max_workers={workers}", n,
+                  batch_runner(files, operations, client=client, parallel=True, max_workers=workers),
+                  verify_count(n, degrees=90), missing)
+        for workers in REMOTE_WORKERS
+    ]  # fmt: skip
+    first = REMOTE_WORKERS[0]
+    return Comparison(
+        "remote",
+        f"remote engine, test server adding {REMOTE_LATENCY_MS} ms per request, rotate on {n} tiny files",
+        contenders,
+        [
+            Target(f"speed-up w{w}/w{first} >= {0.8 * w / first:g} (0.8 x linear)", time_ratio(f"w{first}", f"w{w}"),
+                   0.8 * w / first)
+            for w in REMOTE_WORKERS[1:]
+        ],
+        server.close,
     )  # fmt: skip
 
 
@@ -409,18 +450,21 @@ COMPARISONS: dict[str, Callable[[Sizes], Comparison]] = {
     "pdfa": pdfa_comparison,
     "scheduling": scheduling_comparison,
     "noop": noop_comparison,
+    "remote": remote_comparison,
     "dask": dask_comparison,
 }
 
 
 # -- the harness -------------------------------------------------------------------------------
-def run_comparison(comparison: Comparison, rounds: int, scratch: Path, log: Callable[[str], None]) -> None:
+def run_comparison(
+    comparison: Comparison, rounds: int, scratch: Path, log: Callable[[str], None], *, warmup: bool = True
+) -> None:
     """Run the available contenders alternately for `rounds` rounds, verifying each run.
 
     A contender whose run raises or whose output fails verification is marked failed
     (with the reason, shown in the table) and leaves the rotation; the others go on."""
     ready = [c for c in comparison.contenders if c.unavailable is None]
-    if comparison.warmup:  # untimed: imports, page cache, first-use costs
+    if warmup and comparison.warmup:  # untimed: imports, page cache, first-use costs
         for contender in list(ready):
             _attempt(contender, ready, scratch / f"warmup-{contender.key}", timed=False, log=log)
     for round_number in range(1, rounds + 1):
@@ -466,14 +510,14 @@ def results_of(comparisons: list[Comparison], *, rounds: int, quick: bool, start
     }
     for comparison in comparisons:
         by_key = {c.key: c for c in comparison.contenders}
-        base = by_key.get("A")
+        base = comparison.contenders[0]  # A, or the smallest size / fewest workers
         rows = []
         for c in comparison.contenders:
             median = c.median_s
-            ratio = median / base.median_s if median and base is not None and base.median_s else None
+            ratio = median / base.median_s if median and base.median_s else None
             rows.append({
                 "key": c.key, "label": c.label, "files": c.files, "runs_s": c.seconds,
-                "median_s": median, "files_per_s": c.files / median if median else None, "time_vs_A": ratio,
+                "median_s": median, "files_per_s": c.files / median if median else None, "time_vs_first": ratio,
                 "metrics": {name: c.median_metric(name) for name in sorted({k for m in c.metrics for k in m})},
                 "verified": c.note, "unavailable": c.unavailable,
             })  # fmt: skip
@@ -492,7 +536,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"{' (QUICK sizes: times mean nothing)' if results['quick'] else ''}; "
         f"load average at the end {', '.join(f'{x:.2f}' for x in results['host']['load_average'])}.",
         "",
-        "| comparison | contender | files | median s | files/s | time vs A | notes |",
+        "| comparison | contender | files | median s | files/s | time vs 1st row | notes |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for comparison in results["comparisons"]:
@@ -502,7 +546,7 @@ def markdown(results: dict[str, Any]) -> str:
             notes = f"{notes}; {extra}" if extra else notes
             lines.append(
                 f"| {comparison['name']} | {row['key']}: {row['label']} | {row['files']} | {_num(row['median_s'], 3)} "
-                f"| {_num(row['files_per_s'], 1)} | {_num(row['time_vs_A'], 2)} | {notes} |"
+                f"| {_num(row['files_per_s'], 1)} | {_num(row['time_vs_first'], 2)} | {notes} |"
             )
     lines += ["", "| comparison | target | measured | met |", "|---|---|---:|---|"]
     for comparison in results["comparisons"]:
@@ -543,7 +587,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             comparison = COMPARISONS[name](sizes)
             try:
                 log(f"{name}: {comparison.title}")
-                run_comparison(comparison, rounds, Path(scratch) / name, log)
+                run_comparison(comparison, rounds, Path(scratch) / name, log, warmup=not args.quick)
             finally:
                 comparison.close()
             done.append(comparison)

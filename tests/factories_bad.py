@@ -228,3 +228,20 @@ def unreadable_file(path: Path) -> Path:
     text_pdf(path, pages=1)
     os.chmod(path, 0)
     return path
+
+
+def bulky_pdf(path: Path, *, kib: int = 300, seed: int = 1) -> Path:
+    """A one-page PDF carrying `kib` KiB of incompressible image data (fills disks fast)."""
+    side = int((kib * 1024 / 3) ** 0.5)
+    with pikepdf.open(io.BytesIO(text_pdf(pages=1, text="Bulky"))) as pdf:
+        image = pikepdf.Stream(pdf, random.Random(seed).randbytes(side * side * 3))
+        image.Type = pikepdf.Name.XObject
+        image.Subtype = pikepdf.Name.Image
+        image.Width = image.Height = side
+        image.ColorSpace = pikepdf.Name.DeviceRGB
+        image.BitsPerComponent = 8
+        page = pdf.pages[0]
+        page.obj.Resources.XObject = pikepdf.Dictionary(Im0=image)
+        page.contents_add(b"q 200 0 0 200 72 300 cm /Im0 Do Q")
+        pdf.save(path)
+    return path

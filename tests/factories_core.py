@@ -62,8 +62,16 @@ def _annotation(pdf, font, subtype, nm, rect, text) -> pikepdf.Object:
     return pdf.make_indirect(annot)
 
 
-def scanned_pdf(path: Path | None = None, *, lines: list[str], dpi: int = 300, rotate: int = 0) -> bytes:
-    """One letter-size page holding only an image (no text layer) of `lines`, at `dpi`."""
+def scanned_pdf(
+    path: Path | None = None, *, lines: list[str], dpi: int = 300, rotate: int = 0, with_drawing: bool = False,
+    image_format: str = "PNG", mode: str = "L",
+) -> bytes:
+    """One letter-size page holding only an image (no text layer) of `lines`, at `dpi`.
+
+    Line n starts 1 inch from the left and 1 + 0.6 n inches from the top of the image.
+    `with_drawing` adds a small vector rectangle, so the page is no longer a bare scan.
+    `image_format` and `mode` choose how the scan is stored (PNG or JPEG; L, RGB or 1).
+    """
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = int(8.5 * dpi), int(11 * dpi)
@@ -73,14 +81,16 @@ def scanned_pdf(path: Path | None = None, *, lines: list[str], dpi: int = 300, r
     for number, line in enumerate(lines):
         draw.text((dpi, dpi + number * int(dpi * 0.6)), line, font=font, fill=0)
     png = io.BytesIO()
-    image.save(png, format="PNG", dpi=(dpi, dpi))
+    image.convert(mode).save(png, format=image_format, dpi=(dpi, dpi))
     import img2pdf
 
     data = img2pdf.convert(png.getvalue())
-    if rotate:
+    if rotate or with_drawing:
         pdf = pikepdf.open(io.BytesIO(data))
         for page in pdf.pages:
             page.rotate(rotate, relative=True)
+            if with_drawing:
+                page.contents_add(pdf.make_stream(b"q 0 0 1 RG 20 20 40 40 re S Q"))
         out = io.BytesIO()
         pdf.save(out)
         data = out.getvalue()

@@ -112,3 +112,55 @@ def rendered_pixel(data: bytes, x_pt: float, y_pt: float, *, page: int = 0, pass
         return image.getpixel((int(x_pt), int(height - y_pt)))
     finally:
         doc.close()
+
+
+def unmeasured_font_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
+    """secrets_pdf whose font claims to be a non-standard font without glyph widths: viewers
+    substitute a font, but nobody can know the glyph positions exactly."""
+    pdf = pikepdf.open(io.BytesIO(secrets_pdf(pages=pages)))
+    for page in pdf.pages:
+        for font in page.obj.Resources.Font.values():
+            font.BaseFont = pikepdf.Name("/Mystery-Sans")
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return _save(buf, path)
+
+
+def kerned_text_pdf(path: Path | None = None) -> bytes:
+    """One page of standard-14 Helvetica text shown with TJ kerning, character and word
+    spacing, horizontal scaling, a leading and the ' operator: glyph positions depend on
+    all of them."""
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+                              Encoding=pikepdf.Name.WinAnsiEncoding)
+    content = (b"BT /F1 12 Tf 1.5 Tc 4 Tw 110 Tz 14 TL 72 700 Td "
+               b"[(Secret) -250 ( code 42 )120(tail)] TJ (Second line with code 7) ' ET")
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)), Contents=pdf.make_stream(content))
+    pdf.pages.append(pikepdf.Page(page))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return _save(buf, path)
+
+
+def shared_form_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
+    """Every page draws one shared form XObject holding a text line with an SSN and a
+    shared blue image, placed at (50, 100) by the page's matrix."""
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+                              Encoding=pikepdf.Name.WinAnsiEncoding)
+    image = pdf.make_stream(b"\x00\x00\xff" * 100, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
+                            Width=10, Height=10, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8)
+    form = pdf.make_stream(
+        b"BT /F1 12 Tf 20 400 Td (Inside form SSN 123-45-6789 end) Tj ET q 100 0 0 50 20 300 cm /Im1 Do Q",
+        Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 500, 600],
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary(Im1=image)))
+    resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fx=form))
+    for _ in range(pages):
+        page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792], Resources=resources,
+                                  Contents=pdf.make_stream(b"q 1 0 0 1 50 100 cm /Fx Do Q"))
+        pdf.pages.append(pikepdf.Page(page))
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return _save(buf, path)

@@ -1,6 +1,6 @@
 """Fault-injection operations, registered only in tests (STYLE 11).
 
-Each one misbehaves only on inputs whose label (path) contains `name_contains`, so one
+Each one misbehaves only on inputs whose file name contains `name_contains`, so one
 poison file can be mixed into a batch of good ones. Process-pool workers see these
 operations through BATCHPROC_EXTRA_OPERATIONS=tests.fault_ops (see
 batchproc.operations.load_all), which `enable()` sets.
@@ -25,7 +25,7 @@ def enable() -> None:
 
 
 def _hit(doc, name_contains: str) -> bool:
-    return name_contains in doc.label
+    return name_contains in Path(doc.label).name
 
 
 @operation(
@@ -102,3 +102,24 @@ class _Unpicklable(Exception):
 def fault_foreign_error(doc, *, name_contains: str) -> None:
     if _hit(doc, name_contains):
         raise _Unpicklable("a lock cannot cross processes")
+
+
+@operation(
+    "fault_recycle",
+    Param("name_contains", str),
+    Param("state_dir", str),
+    doc="The first time a matching input is tried, act as a worker still over its memory "
+    "limit from an earlier file: go idle and ask to be replaced (memory.RECYCLE_EXIT_CODE).",
+)
+def fault_recycle(doc, *, name_contains: str, state_dir: str) -> None:
+    from batchproc.batch import memory, worker
+
+    if not _hit(doc, name_contains):
+        return
+    counter = Path(state_dir) / (Path(doc.label).name + ".recycled")
+    if counter.exists():
+        return
+    counter.write_text("1")
+    worker._slots.slot.marker.idle()  # as before a file starts
+    memory._limit_bytes = 1
+    memory.recycle_if_over_limit()

@@ -53,7 +53,7 @@ def test_two_poison_files_each_fail_alone(tmp_path):
     files.insert(6, second)
     operations = [{"method": "fault_crash", "params": {"name_contains": "poison"}}, *ROTATE_90]
     result = Client().batch_process(files, operations, tmp_path / "out", parallel="process", max_workers=2)
-    assert sorted(str(s) for s, _ in result.failed) == sorted([str(poison), str(second)])
+    assert sorted(str(s) for s, _ in result.failed) == sorted([str(poison), str(second)]), result.failed
     assert all(isinstance(e, errors.WorkerCrashedError) for _, e in result.failed)
     assert len(result.successful) == 8
 
@@ -94,3 +94,16 @@ def test_unpicklable_foreign_errors_cross_processes_as_batchproc_errors(tmp_path
     assert source == poison and type(error) is errors.BatchprocError
     assert error.error_type == "_Unpicklable" and "a lock cannot cross processes" in str(error)
     assert pickle.loads(pickle.dumps(error)).error_type == "_Unpicklable"
+
+
+def test_a_worker_recycled_between_files_blames_no_file(tmp_path):
+    files, poison = poisoned_batch(tmp_path, good=8, where=3)
+    state = tmp_path / "state"
+    state.mkdir()
+    out = tmp_path / "out"
+    operations = [{"method": "fault_recycle", "params": {"name_contains": "poison", "state_dir": str(state)}}, *ROTATE_90]
+    records = list(Client().iter_batch(files, operations, out, parallel="process", max_workers=2))
+    assert (state / "poison0.pdf.recycled").exists()
+    assert sorted(r.index for r in records) == list(range(len(files)))
+    assert all(r.ok and r.attempts == 1 for r in records)
+    assert len(list(out.glob("*.pdf"))) == len(files)

@@ -20,6 +20,7 @@ EXPECTED_ROWS = {
     "pdfa": ["A", "B"],
     "scheduling": ["A@10", "A@20", "A@40"],
     "noop": ["A", "B"],
+    "remote": ["w1", "w4", "w16"],
     "dask": ["A", "dask"],
 }
 ALWAYS_AVAILABLE = {("chain", "C"), ("ocr", "B"), ("ocr", "floor"), ("pdfa", "B"), ("noop", "B")}
@@ -61,8 +62,8 @@ def test_compare_quick_runs_cheap_comparisons(tmp_path, bench_cache):
 
 
 @pytest.mark.slow
-def test_compare_quick_runs_ocr_and_dask(tmp_path, bench_cache):
-    run_quick(["ocr", "dask"], tmp_path)
+def test_compare_quick_runs_ocr_remote_and_dask(tmp_path, bench_cache):
+    run_quick(["ocr", "remote", "dask"], tmp_path)
 
 
 def test_compare_rejects_an_unknown_comparison(tmp_path):

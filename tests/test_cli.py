@@ -6,6 +6,9 @@ Every test runs the real command in a subprocess, except the pure parsing helper
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -198,3 +201,22 @@ def test_operation_words_become_an_operation_dict():
                                         ("64k", 64 << 10), ("1048576", 1 << 20), ("2 GB", 2 << 30)])
 def test_sizes(text, size):
     assert parse_size(text) == size
+
+
+def test_dry_run_names_inputs_whose_output_names_collide(tmp_path):
+    pdf_folder(tmp_path / "a", 1)
+    pdf_folder(tmp_path / "b", 1)
+    result = batchproc("run", "a", "b", "-o", "out", "--format", "{name}{ext}", "--dry-run",
+                       "--op", "rotate_pages", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "a/doc-00.pdf -> out/doc-00.pdf" in result.stdout
+    assert "b/doc-00.pdf -> would fail: output name 'doc-00{ext}' is already used" in result.stdout
+    assert "1 of them would fail for their output name" in result.stderr
+
+
+def test_the_installed_console_script_runs_from_any_folder(tmp_path):
+    script = Path(sys.executable).parent / "batchproc"
+    assert script.exists(), "run `bash .ci/setup` (pip install -e .) to install the batchproc command"
+    result = subprocess.run([str(script), "ops", "rotate_pages"], cwd=tmp_path, capture_output=True, text=True,
+                            env={k: v for k, v in command_env().items() if k != "PYTHONPATH"}, timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith("rotate_pages")

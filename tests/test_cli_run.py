@@ -19,9 +19,10 @@ import time
 import pikepdf
 import pytest
 
-from tests.factories import encrypted_pdf, page_texts, text_pdf, truncated_pdf
+from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401  (fixtures)
+from tests.factories import encrypted_pdf, page_texts, truncated_pdf
 from tests.factories_cli import (
-    COMMAND, batchproc, command_env, pdf_folder, read_json_report, start_batchproc,
+    COMMAND, batchproc, command_env, long_pdf, pdf_folder, read_json_report, start_batchproc,
 )
 
 
@@ -122,6 +123,19 @@ def test_stop_on_error_stops_at_the_first_failure(tmp_path):
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
+def test_timeout_memory_limit_and_retries_reach_the_runner(tmp_path):
+    long_pdf(tmp_path / "long.pdf")  # a fraction of a second of work: past the timeout, seen by the memory watch
+    timed = batchproc("run", "long.pdf", "-o", "out", "--timeout", "0.05", "--retries", "0", "--parallel", "process",
+                      "--report", "timed.json", "--op", "watermark_pdf", "text=X", cwd=tmp_path)
+    assert timed.returncode == 1
+    (record,) = read_json_report(tmp_path / "timed.json")
+    assert record["error_type"] == "FileTimeoutError" and "0.05" in record["error_message"]
+    squeezed = batchproc("run", "long.pdf", "-o", "out2", "--memory-limit", "1M", "--parallel", "process",
+                         "--report", "squeezed.json", "--op", "watermark_pdf", "text=X", cwd=tmp_path)
+    (record,) = read_json_report(tmp_path / "squeezed.json")
+    assert squeezed.returncode == 1 and record["error_type"] == "MemoryLimitError" and "1 MiB" in record["error_message"]
+
+
 def test_verbose_names_each_file_and_quiet_says_nothing_on_success(tmp_path):
     pdf_folder(tmp_path / "in", 2)
     verbose = batchproc("run", "in", "-o", "out", "-v", "--format", "{name}{ext}", "--op", "rotate_pages", cwd=tmp_path)
@@ -168,14 +182,10 @@ def test_progress_bar_is_drawn_on_a_terminal(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
-    # 16 files of 3,000 pages: a fraction of a second each, so Ctrl-C lands mid-batch.
+    # 10 files of 2,000 pages: a fraction of a second each, so Ctrl-C lands mid-batch.
     (tmp_path / "in").mkdir()
-    text_pdf(tmp_path / "one.pdf", pages=1)
-    with pikepdf.open(tmp_path / "one.pdf") as pdf:
-        for _ in range(2999):
-            pdf.pages.append(pdf.pages[0])
-        pdf.save(tmp_path / "in" / "big-00.pdf")
-    for n in range(1, 16):
+    long_pdf(tmp_path / "in" / "big-00.pdf", pages=2000)
+    for n in range(1, 10):
         shutil.copy(tmp_path / "in" / "big-00.pdf", tmp_path / "in" / f"big-{n:02d}.pdf")
     args = ["run", "in", "-o", "out", "-j", "2", "--report", "report.json", "--op", "watermark_pdf", "text=STAMPED"]
 
@@ -190,16 +200,42 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path):
     assert child.returncode == 130, stderr
     assert "run the same command again to resume" in stderr and "batchproc: interrupted" in stderr
     first = read_json_report(report)  # a complete JSON list even after Ctrl-C
-    assert 2 <= len(first) < 16 and all(r["status"] == "ok" for r in first)
+    assert 2 <= len(first) < 10 and all(r["status"] == "ok" for r in first)
     assert not (tmp_path / "out" / ".batchproc-work").exists()
 
     second = batchproc(*args, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     records = read_json_report(report)
-    assert len(records) == 16
+    assert len(records) == 10
     assert {r["input"] for r in records if r["status"] == "skipped"} >= {r["input"] for r in first}
     outputs = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     expected = sorted(os.path.basename(r["output"]) for r in records)
-    assert outputs == expected and len(set(outputs)) == 16
+    assert outputs == expected and len(set(outputs)) == 10
     for name in outputs:
         assert "STAMPED" in first_page_text(tmp_path / "out" / name)
+
+
+def test_dws_engine_and_a_step_pinned_to_dws(tmp_path, dws_server):
+    pdf_folder(tmp_path / "in", 2)
+    env = command_env(NUTRIENT_API_KEY=API_KEY)
+    remote = batchproc("run", "in", "-o", "remote", "--format", "{name}{ext}", "--engine", "dws",
+                       "--base-url", dws_server.base_url, "--op", "rotate_pages", "degrees=90", cwd=tmp_path, env=env)
+    assert remote.returncode == 0, remote.stderr
+    assert sorted(r.document for r in dws_server.received) == ["doc-00.pdf", "doc-01.pdf"]
+    assert all(rotations(p) == [90, 90] for p in (tmp_path / "remote").glob("*.pdf"))
+
+    dws_server.reset()
+    mixed = batchproc("run", "in", "-o", "mixed", "--format", "{name}{ext}", "--base-url", dws_server.base_url,
+                      "--op", "rotate_pages", "degrees=180", "--op", "watermark_pdf@dws", "text=REMOTE",
+                      cwd=tmp_path, env=env)
+    assert mixed.returncode == 0, mixed.stderr
+    assert len(dws_server.received) == 2
+    for path in (tmp_path / "mixed").glob("*.pdf"):
+        assert rotations(path) == [180, 180] and "REMOTE" in first_page_text(path)
+
+
+def test_dws_engine_without_an_api_key_is_a_usage_error(tmp_path):
+    pdf_folder(tmp_path / "in", 1)
+    result = batchproc("run", "in", "-o", "out", "--engine", "dws", "--op", "rotate_pages", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "needs an API key" in result.stderr and "NUTRIENT_API_KEY" in result.stderr

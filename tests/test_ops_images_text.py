@@ -10,6 +10,7 @@ from PIL import Image
 
 from batchproc import Client, errors
 from tests.factories import text_pdf
+from tests.factories_rest import form_pdf
 
 
 def test_convert_to_images_one_png_per_page_at_the_asked_dpi(tmp_path):
@@ -84,3 +85,14 @@ def test_images_and_text_over_a_batch(tmp_path):
     for source, [path] in texts.successful:
         assert path.suffix == ".json"
         assert json.loads(path.read_text())["pages"][1]["plainText"].startswith(f"{source.stem.title()} page 2")
+
+
+def test_convert_to_images_draws_form_fields_and_annotations():
+    filled = Client().apply_xfdf(form_pdf(), (
+        "<xfdf><annots><square page='0' rect='400,400,500,500' color='#FF0000' interior-color='#FF0000'/></annots>"
+        "<fields><field name='name'><value>WWWWWWWW</value></field></fields></xfdf>"))
+    [data] = Client().convert_to_images(filled, dpi=72)
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+        assert rgb.getpixel((450, 792 - 450)) == (255, 0, 0)  # the square annotation
+        assert rgb.crop((72, 792 - 674, 322, 792 - 650)).convert("L").getextrema()[0] < 80  # the field's text

@@ -33,8 +33,10 @@ class BatchOptions:
     memory_limit_bytes:  RSS limit per process worker; None outside "process" mode, where
                          it cannot be enforced per file.
     file_timeout_s:      per-file wall-clock limit; enforced by killing the worker in
-                         "process" mode, best effort elsewhere (the file is reported as
-                         timed out and its late result ignored), ignored in "serial" mode.
+                         "process" mode. Best effort with threads or a caller's executor:
+                         the file is reported as timed out at the deadline, the batch
+                         still waits for that worker to come back, and discards its
+                         outputs. Not enforced in "serial" mode.
     """
 
     mode: Mode

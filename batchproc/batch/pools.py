@@ -67,7 +67,7 @@ class ProcessPool(Pool):
             max_workers=self._options.max_workers,
             mp_context=context,
             initializer=init_process_worker,
-            initargs=(self._options.memory_limit_bytes, os.environ.get(EXTRA_OPERATIONS_ENV)),
+            initargs=(self._options.memory_limit_bytes, os.environ.get(EXTRA_OPERATIONS_ENV), os.getpid()),
         )
         # The pid -> Process map the executor fills as it starts workers. It is private,
         # but it is the only place that knows how each worker ended (see restart).

@@ -48,7 +48,7 @@ from ..errors import (
 from ..inputs import Source
 from ..pipeline import Pipeline
 from .journal import Journal, journal_key
-from .memory import MEMORY_EXIT_CODE, HostMemory
+from .memory import MEMORY_EXIT_CODE, RECYCLE_EXIT_CODE, HostMemory
 from .naming import OutputNamer
 from .options import BatchOptions
 from .pools import Pool, ProcessPool, make_pool
@@ -351,8 +351,11 @@ class _Batch:
 
     def _settle(self, outcome: Any) -> None:
         pending = self._live.get(outcome.index)
-        if pending is None:
-            return  # a late result for a file already reported (best-effort timeout)
+        if pending is None:  # a late result of a file already reported as timed out
+            if self._output_dir is not None and outcome.error is None and outcome.index in self._timed_out:
+                for name in outcome.outputs:
+                    (self._output_dir / name).unlink(missing_ok=True)
+            return
         self._mean_s = outcome.seconds if self._mean_s is None else 0.8 * self._mean_s + 0.2 * outcome.seconds
         pending.attempts += 1
         error = outcome.error
@@ -384,11 +387,13 @@ class _Batch:
         died = pool.restart()  # every future is final after this
         busy = {b.pid: b.index for b in busy_workers(self._state_dir)}
         clear_markers(self._state_dir)
-        if not busy:  # no worker had started a file: they die on start-up
+        culprits = {busy[pid]: code for pid, code in died.items() if pid in busy}
+        recycled = bool(died) and all(code == RECYCLE_EXIT_CODE for code in died.values())
+        if not busy and not recycled:  # no worker had started a file: they die on start-up
             self._startless_deaths += 1
             if self._startless_deaths >= MAX_STARTLESS_DEATHS:
                 raise WorkerCrashedError(f"worker processes keep dying before they start a file (exit codes {died})")
-        culprits = {busy[pid]: code for pid, code in died.items() if pid in busy}
+        unexplained = bool(busy) and not culprits and not recycled
         lost: list[_Pending] = []
         for future, order in list(self._inflight.items()):
             del self._inflight[future]
@@ -403,16 +408,18 @@ class _Batch:
                 pending.attempts += 1
                 self._fail(pending, self._death_error(pending, culprits[pending.index]))
                 continue
-            if busy and not culprits:  # which worker died first is unknown: count it against all
+            if unexplained and pending.index in busy.values():  # which one killed it is unknown
                 pending.crashes += 1
                 if pending.crashes >= 2:
                     pending.attempts += 1
                     self._fail(pending, WorkerCrashedError("a worker process died twice while processing it"))
                     continue
             rerun.append(pending)
-        self._ready.extendleft(reversed(rerun))
         if self._stopping:
-            self._ready.clear()
+            for pending in rerun:
+                self._live.pop(pending.index, None)
+        else:
+            self._ready.extendleft(reversed(rerun))
 
     def _death_error(self, pending: _Pending, exit_code: int) -> BatchprocError:
         if pending.index in self._timed_out:
@@ -458,7 +465,7 @@ class _Batch:
                     pending,
                     FileTimeoutError(
                         f"ran longer than file_timeout ({limit:g} s); this executor cannot stop a "
-                        "running file, so it may still finish in the background (its result is ignored)"
+                        "running file, so it runs on in the background (its outputs are discarded)"
                     ),
                 )
 

@@ -30,7 +30,7 @@ from ..inputs import Source
 from ..operations import EXTRA_OPERATIONS_ENV, load_all
 from ..outputs import commit
 from ..pipeline import Pipeline
-from .memory import start_worker_watchdog
+from .memory import recycle_if_over_limit, start_worker_watchdog
 from .naming import final_name
 from .tracking import TaskMarker
 
@@ -79,12 +79,12 @@ def run_chunk(order: WorkOrder) -> list[Outcome]:
         slot.marker.idle()
 
 
-def init_process_worker(memory_limit_bytes: int | None, extra_operations: str | None) -> None:
+def init_process_worker(memory_limit_bytes: int | None, extra_operations: str | None, parent_pid: int) -> None:
     """Initializer of the runner's own pool processes.
 
     The parent decides what an interrupt means, so workers ignore SIGINT; they die with
-    their parent (PR_SET_PDEATHSIG, plus the watchdog's parent check), and a watchdog
-    thread enforces the memory limit.
+    the batch's parent (the watchdog's check of `parent_pid`, plus PR_SET_PDEATHSIG for
+    their OS parent, the fork server), and the watchdog enforces the memory limit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
@@ -92,16 +92,16 @@ def init_process_worker(memory_limit_bytes: int | None, extra_operations: str | 
     if extra_operations:
         os.environ[EXTRA_OPERATIONS_ENV] = extra_operations
     load_all()
-    start_worker_watchdog(memory_limit_bytes)
+    start_worker_watchdog(memory_limit_bytes, parent_pid)
 
 
 def _run_one(order: WorkOrder, task: Task, slot: "_Slot") -> Outcome:
+    recycle_if_over_limit()
     started = time.perf_counter()
     slot.marker.started(task.index)
-    workdir = slot.folder / str(task.index)
+    workdir = slot.folder
     label = task.source.label
     try:
-        workdir.mkdir()
         artifacts = run_pipeline(order.spec, order.pipeline, task.source, workdir)
         if order.output_dir is None:
             outputs: list = [a.path.read_bytes() for a in artifacts]
@@ -115,7 +115,7 @@ def _run_one(order: WorkOrder, task: Task, slot: "_Slot") -> Outcome:
     except Exception as exc:  # every failure becomes this file's picklable error
         return Outcome(task.index, None, portable_error(exc, label), time.perf_counter() - started)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        _empty(workdir)
 
 
 def portable_error(exc: BaseException, label: str) -> BaseException:
@@ -134,6 +134,17 @@ def portable_error(exc: BaseException, label: str) -> BaseException:
         except Exception:
             pass
     return BatchprocError(f"unexpected {type(exc).__name__}: {exc}", source=label, error_type=type(exc).__name__)
+
+
+def _empty(folder: Path) -> None:
+    """Remove what a file left in the private folder. The folder itself is reused:
+    creating and removing a folder per file costs milliseconds on some filesystems."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
 
 
 class _Slot:

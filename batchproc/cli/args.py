@@ -72,9 +72,10 @@ def _add_run(commands) -> None:
     io.add_argument("-o", "--output-dir", required=True, metavar="OUT_DIR",
                     help="folder for the outputs (created if missing); also holds the resume journal")
     io.add_argument("-r", "--recursive", action="store_true", help="descend into the subfolders of folder INPUTs")
-    io.add_argument("--format", dest="output_format", metavar="TEMPLATE",
+    io.add_argument("--format", dest="output_format", metavar="TEMPLATE", default="{name}_{index}{ext}",
                     help="output file names: {name} (input name without extension), {index} "
-                    "(position in the batch), {ext} (output extension); default {name}_{index}{ext}")
+                    "(position in the batch, in the order the inputs are found), {ext} (output "
+                    "extension); default %(default)s")
 
     ops = run.add_argument_group("operations (give --op steps or one --pipeline file)")
     ops.add_argument("--op", dest="op_groups", action="append", type=_op_group, default=[],

@@ -12,10 +12,19 @@ import sys
 import tempfile
 from argparse import Namespace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from ..errors import BatchprocError, ValidationError
+from ..batch.naming import EXT_MARK, OutputNamer, check_format
+from ..batch.result import FileResult
+from ..client import Client
+from ..errors import AuthenticationError, BatchprocError, OutputNameError, ValidationError
+from ..inputs import Source
+from ..pipeline import Pipeline, Step
+from . import inputs, ops, steps
 from .args import PASSWORD_ENV, build_parser, group_op_words
+from .demo import run_demo
+from .progress import Progress
+from .report import ReportWriter
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -53,48 +62,49 @@ def exit_status_of(command: Callable[[Namespace], int], args: Namespace) -> int:
 
 def run_command(args: Namespace) -> int:
     """`batchproc run`: validate everything, then stream the batch through the runner."""
-    from ..batch.naming import check_format
-    from ..client import Client
-    from ..pipeline import Pipeline
-    from . import inputs, steps
-    from .progress import Progress
-    from .report import ReportWriter
-
     operations = steps.operations_from_args(args.op_groups, args.pipeline)
     password = args.password or os.environ.get(PASSWORD_ENV) or None
     pipeline = Pipeline.from_operations(operations, password=password)
     inputs.check_arguments(args.inputs)
-    if args.output_format is not None:
-        check_format(args.output_format)
+    check_format(args.output_format)
     output_dir = Path(args.output_dir)
     if args.dry_run:
         return dry_run(args, pipeline, output_dir)
     prepare_output_dir(output_dir)
     engine_options = {"base_url": args.base_url} if args.base_url else {}
-    client = Client(args.engine, **engine_options)
+    try:
+        client = Client(args.engine, **engine_options)
+    except AuthenticationError as exc:  # no API key: a usage error, found before any work
+        raise ValidationError(exc.message) from None
     report = ReportWriter(Path(args.report)) if args.report else None
     progress = Progress(verbosity=args.verbosity)
     progress.count_in_background(
         lambda: inputs.count_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
     )
     sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
+    results = client.iter_batch(sources, operations, output_dir, **batch_options(args, password))
     try:
-        for result in client.iter_batch(sources, operations, output_dir, **batch_options(args, password)):
+        follow(results, progress, report)
+    except KeyboardInterrupt:
+        progress.say(progress.tally.summary())
+        progress.say("stopped: run the same command again to resume; finished files will be skipped"
+                     if args.resume else "stopped: with --no-resume, the next run starts over")
+        raise
+    progress.say(progress.tally.summary() + (f"\nreport: {args.report}" if args.report else ""))
+    return EXIT_FAILED if progress.tally.failures else EXIT_OK
+
+
+def follow(results: Iterator[FileResult], progress: Progress, report: ReportWriter | None) -> None:
+    """Record each file's result as it finishes; close the bar and the report however it ends."""
+    try:
+        for result in results:
             if report is not None:
                 report.write(result)
             progress.update(result)
-    except KeyboardInterrupt:
-        progress.close()
-        progress.say(progress.tally.summary())
-        if args.resume:
-            progress.say("stopped: run the same command again to resume; finished files will be skipped")
-        raise
     finally:
         progress.close()
         if report is not None:
             report.close()
-    progress.say(progress.tally.summary())
-    return EXIT_FAILED if progress.tally.failures else EXIT_OK
 
 
 def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
@@ -107,9 +117,8 @@ def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
         "password": password,
         "file_timeout": args.timeout_s,
         "memory_limit": args.memory_limit_bytes,
+        "output_format": args.output_format,
     }
-    if args.output_format is not None:
-        options["output_format"] = args.output_format
     if args.workers is not None:
         options["max_workers"] = args.workers
     if args.retries is not None:
@@ -117,32 +126,34 @@ def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
     return options
 
 
-def dry_run(args: Namespace, pipeline: Any, output_dir: Path) -> int:
-    """List each input and the output name it would get; write nothing."""
-    from ..batch.naming import EXT_MARK, OutputNamer
-    from ..inputs import Source
-    from .inputs import iter_inputs
-
-    namer = OutputNamer(args.output_format or "{name}_{index}{ext}")
+def dry_run(args: Namespace, pipeline: Pipeline, output_dir: Path) -> int:
+    """List each input and the output name it would get; write nothing. Exit status 1 when
+    some inputs would fail for their output name (a collision)."""
+    namer = OutputNamer(args.output_format)
     ext = {"edit": ".pdf", "split": "_*.pdf", "output": ".*"}[pipeline.kind]
     for step in pipeline.steps:
         print(f"step {step.index}: {describe_step(step)}")
-    count = 0
-    for index, path in enumerate(iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)):
-        planned = namer.claim(name=Source.from_user(path).stem, index=index).replace(EXT_MARK, ext)
-        print(f"{path} -> {output_dir / planned}")
+    count = collisions = 0
+    for index, path in enumerate(inputs.iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)):
         count += 1
-    print(f"dry run: {count} file(s) would be processed into {output_dir}; nothing was written", file=sys.stderr)
-    return EXIT_OK
+        try:
+            planned = namer.claim(name=Source.from_user(path).stem, index=index).replace(EXT_MARK, ext)
+        except OutputNameError as exc:
+            collisions += 1
+            print(f"{path} -> would fail: {exc.message}")
+            continue
+        print(f"{path} -> {output_dir / planned}")
+    print(f"dry run: {count} file(s) would be processed into {output_dir}"
+          + (f", {collisions} of them would fail for their output name" if collisions else "")
+          + "; nothing was written", file=sys.stderr)
+    return EXIT_FAILED if collisions else EXIT_OK
 
 
-def describe_step(step: Any) -> str:
+def describe_step(step: Step) -> str:
     """A validated step in `--op` words, showing the parameters that differ from their defaults."""
-    from .ops import json_text
-
     words = [step.method + (f"@{step.engine}" if step.engine else "")]
     defaults = {p.name: p.default for p in step.operation.params}
-    words += [f"{k}={json_text(v)}" for k, v in step.params.items() if v != defaults[k]]
+    words += [f"{k}={ops.json_text(v)}" for k, v in step.params.items() if v != defaults[k]]
     return " ".join(words)
 
 
@@ -159,16 +170,12 @@ def prepare_output_dir(folder: Path) -> None:
 
 def ops_command(args: Namespace) -> int:
     """`batchproc ops [METHOD]`."""
-    from . import ops
-
     print(ops.describe_one(args.method) if args.method else ops.describe_all())
     return EXIT_OK
 
 
 def demo_command(args: Namespace) -> int:
     """`batchproc demo`."""
-    from .demo import run_demo
-
     return run_demo(args, run=main)
 
 

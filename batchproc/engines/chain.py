@@ -14,22 +14,57 @@ engine receives only its own options.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from ..errors import UnsupportedOperationError
+from ..errors import BatchprocError, UnsupportedOperationError
 from ..inputs import Source
 from ..pipeline import Pipeline, Step
 from . import engine_for
 from .base import Artifact, EngineSpec
 
+DIRECT_MAX_RETRIES = 2
+"""Retries of a transient error for a single document run outside the batch runner."""
+
 
 def run_pipeline(spec: EngineSpec, pipeline: Pipeline, source: Source, workdir: Path) -> list[Artifact]:
     """Apply `pipeline` to `source` on the engines its steps name; artifacts land in `workdir`."""
     segments = split_segments(pipeline, spec.name)
-    if len(segments) == 1:
-        name, _ = segments[0]
-        return engine_for(spec_for(spec, name)).run(pipeline, source, workdir)
-    password = pipeline.password
+    try:
+        if len(segments) == 1:
+            return engine_for(spec_for(spec, segments[0][0])).run(pipeline, source, workdir)
+        return _run_segments(spec, segments, pipeline.password, source, workdir)
+    except BatchprocError as exc:
+        raise exc.with_source(source.label)  # e.g. a dws engine that has no API key
+
+
+def run_with_retries(
+    spec: EngineSpec, pipeline: Pipeline, source: Source, workdir: Path, *, max_retries: int = DIRECT_MAX_RETRIES
+) -> list[Artifact]:
+    """`run_pipeline`, retrying transient errors (429, 502/503/504, network) with the batch
+    runner's policy (batchproc.batch.retry: Retry-After, else jittered backoff).
+
+    For callers outside the batch runner, which retries on its own: the Client's direct
+    methods. Each attempt gets a fresh folder under `workdir`.
+    """
+    from ..batch.retry import backoff_delay_s, should_retry
+
+    attempts = 0
+    while True:
+        attempts += 1
+        folder = workdir / f"attempt-{attempts}"
+        folder.mkdir()
+        try:
+            return run_pipeline(spec, pipeline, source, folder)
+        except BatchprocError as exc:
+            if not should_retry(exc, attempts, max_retries):
+                raise
+            time.sleep(backoff_delay_s(exc, attempts))
+
+
+def _run_segments(spec: EngineSpec, segments: list[tuple[str, list[Step]]], password: str | None,
+                  source: Source, workdir: Path) -> list[Artifact]:
+    label = source.label
     artifacts: list[Artifact] = []
     for number, (name, steps) in enumerate(segments):
         if artifacts:
@@ -43,7 +78,11 @@ def run_pipeline(spec: EngineSpec, pipeline: Pipeline, source: Source, workdir: 
         folder = workdir / f"segment-{number}-{name}"
         folder.mkdir()
         segment = Pipeline(steps=tuple(steps), password=password)
-        artifacts = engine_for(spec_for(spec, name)).run(segment, source, folder)
+        try:
+            artifacts = engine_for(spec_for(spec, name)).run(segment, source, folder)
+        except BatchprocError as exc:
+            exc.source = label  # name the user's input, not an intermediate file
+            raise
     return artifacts
 
 

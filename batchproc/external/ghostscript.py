@@ -1,17 +1,14 @@
 """Ghostscript (`gs`): PDF/A conversion with the pdfwrite device.
 
-Ghostscript 10 runs in SAFER mode, so the PDF/A definition file that names the output
-intent's ICC profile must be allowed to read it (`--permit-file-read`). The definition
-file is written once per process; the profile is the sRGB (ICC v2) one pikepdf ships,
-valid for every PDF/A part.
+The PDF/A definition (Ghostscript's PDFA_def.ps: the output intent and its ICC profile)
+is passed inline with `-c`, so no file is written. Ghostscript 10 runs in SAFER mode, so
+it must be allowed to read the profile (`--permit-file-read`); the profile is the sRGB
+(ICC v2) one pikepdf ships, valid for every PDF/A part.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 from ..errors import ExternalToolError
@@ -19,8 +16,7 @@ from . import require
 
 DEFAULT_TIMEOUT_S = 600.0
 
-_PDFA_DEF = """%!
-/ICCProfile ({icc}) def
+_PDFA_DEF = """/ICCProfile ({icc}) def
 [/_objdef {{icc_PDFA}} /type /stream /OBJ pdfmark
 [{{icc_PDFA}} << /N 3 >> /PUT pdfmark
 [{{icc_PDFA}} ICCProfile (r) file /PUT pdfmark
@@ -38,19 +34,14 @@ _PDFA_DEF = """%!
 
 def srgb_profile() -> Path:
     """The sRGB ICC profile (version 2, so PDF/A-1 accepts it) shipped with pikepdf."""
-    import pikepdf.pdfa
+    import pikepdf
 
-    return Path(pikepdf.pdfa.__file__).parent / "data" / "sRGB.icc"
+    return Path(pikepdf.__file__).parent / "pdfa" / "data" / "sRGB.icc"
 
 
-@functools.cache
-def _pdfa_definition(pid: int) -> Path:
-    """This process's PDFA_def.ps (keyed by pid: a forked worker writes its own)."""
-    folder = Path(tempfile.mkdtemp(prefix="batchproc-gs-"))
+def _pdfa_definition() -> str:
     icc = str(srgb_profile()).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    path = folder / "PDFA_def.ps"
-    path.write_text(_PDFA_DEF.format(icc=icc), encoding="ascii")
-    return path
+    return _PDFA_DEF.format(icc=icc)
 
 
 def convert_to_pdfa(*, input_path: Path, output_path: Path, part: int, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
@@ -60,14 +51,13 @@ def convert_to_pdfa(*, input_path: Path, output_path: Path, part: int, timeout_s
     Raises ExternalToolError when Ghostscript fails or writes nothing.
     """
     gs = require("ghostscript")
-    definition = _pdfa_definition(os.getpid())
     argv = [
         gs, "-q", "-dBATCH", "-dNOPAUSE", "-dNOINTERPOLATE",
         f"-dPDFA={part}", "-dPDFACompatibilityPolicy=1",
         "-sDEVICE=pdfwrite", "-sColorConversionStrategy=RGB", "-sProcessColorModel=DeviceRGB",
         f"--permit-file-read={srgb_profile().parent}/",
         "-sOutputFile=" + str(output_path).replace("%", "%%"),
-        str(definition), str(input_path),
+        "-c", _pdfa_definition(), "-f", str(input_path),
     ]
     try:
         done = subprocess.run(argv, capture_output=True, timeout=timeout_s, check=False)

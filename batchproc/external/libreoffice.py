@@ -7,8 +7,8 @@ later conversions in a warm worker skip LibreOffice's first-start set-up.
 
 from __future__ import annotations
 
-import atexit
 import functools
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -24,9 +24,13 @@ DEFAULT_TIMEOUT_S = 180.0
 
 @functools.cache
 def _profile_dir(pid: int) -> Path:
-    """This process's private LibreOffice profile (keyed by pid: forked workers get their own)."""
+    """This process's private LibreOffice profile (keyed by pid: forked workers get their own).
+
+    Removed when the process exits: multiprocessing's finalizers run in pool workers too,
+    which end with os._exit and so never run atexit handlers.
+    """
     folder = Path(tempfile.mkdtemp(prefix="batchproc-lo-"))
-    atexit.register(shutil.rmtree, folder, True)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=10)
     return folder
 
 

@@ -50,6 +50,7 @@ def convert_to_images(
     pil_format, ext = PIL_FORMATS[format]
     artifacts = []
     with open_pdfium(doc) as pdf:
+        pdf.init_forms()  # so that form fields are drawn, as the DWS API does
         indexes = resolve_range(pages, len(pdf))
         for index in indexes:
             page = pdf[index]

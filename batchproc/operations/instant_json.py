@@ -97,7 +97,7 @@ def _spec(pdf: pikepdf.Pdf, record: Any, number: int) -> AnnotationSpec:
         page_index = int(record["pageIndex"])
         if not 0 <= page_index < len(pdf.pages):
             raise ValidationError(f"{where}: pageIndex {page_index} is outside the document ({len(pdf.pages)} pages)")
-        to_pdf = _page_space(pdf.pages[page_index])
+        to_pdf = _PageSpace(pdf.pages[page_index])
         spec = AnnotationSpec(kind=kind, page_index=page_index, rect=to_pdf.rect(record["bbox"]))
         spec.opacity = float(record.get("opacity", 1.0))
         spec.name = record.get("name") or record.get("id")
@@ -110,7 +110,7 @@ def _spec(pdf: pikepdf.Pdf, record: Any, number: int) -> AnnotationSpec:
     return spec
 
 
-def _fill_kind(spec: AnnotationSpec, record: dict, to_pdf: "_page_space") -> None:
+def _fill_kind(spec: AnnotationSpec, record: dict, to_pdf: "_PageSpace") -> None:
     color = _color(record.get("color"))
     stroke = _color(record.get("strokeColor"))
     fill = _color(record.get("fillColor"))
@@ -155,7 +155,7 @@ def _fill_kind(spec: AnnotationSpec, record: dict, to_pdf: "_page_space") -> Non
             raise UnsupportedOperationError(f"apply_instant_json: link action {action.get('type')!r} is not supported")
 
 
-class _page_space:
+class _PageSpace:
     """PSPDFKit page coordinates (top-left origin) -> PDF user space."""
 
     def __init__(self, page: pikepdf.Page) -> None:

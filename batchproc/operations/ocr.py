@@ -1,9 +1,11 @@
 """ocr_pdf: add an invisible, searchable text layer to pages that have no text.
 
-Pages that already carry text (born-digital, or OCRed before) are left as they are; every
-other page is rendered at `OCR_DPI` with pdfium, read by Tesseract (one run per batch of
-pages, so the language model loads once), and Tesseract's text-only page is laid over
-the original page. The page's own images and drawings are kept untouched.
+Pages that already carry text (born-digital, or OCRed before) are left as they are. Every
+other page is shown to Tesseract as a grayscale picture: a bare scan (one image filling
+the page) as its own image, without rendering or resampling; any other page rendered at
+`OCR_DPI` with pdfium as the reader sees it. Tesseract reads a batch of pages per run (the
+language model loads once) and writes a text-only PDF whose pages are laid over the
+originals. The pages' own images and drawings are kept untouched.
 
 Why not OCRmyPDF: its skip-text and redo modes refuse Debian 12's Ghostscript 10.0, and
 its per-call set-up costs more than the work on short documents (ENGINE-NOTES.md).
@@ -12,16 +14,17 @@ its per-call set-up costs more than the work on short documents (ENGINE-NOTES.md
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pikepdf
-from pikepdf import Matrix
+from pikepdf import Matrix, Name
 
 from ..engines.local import guards
 from ..engines.local.document import Document
 from ..engines.local.overlay import draw_form, view_size, view_to_user
-from ..errors import ExternalToolError
+from ..errors import CorruptDocumentError, ExternalToolError
 from ..external import tesseract
 from .pdfium import open_pdfium, render_scale
 from .registry import Param, operation
@@ -29,6 +32,10 @@ from .registry import Param, operation
 OCR_DPI = 300
 MIN_DPI = 150
 """Very large pages are rendered below OCR_DPI to stay within pdfium's pixel guard, never below this."""
+MAX_SCAN_DPI = 600
+"""A scanned page's own image is read as it is between MIN_DPI and this; others are rendered."""
+MAX_SCAN_CONTENT_BYTES = 4096
+"""A page whose content is larger than this is not a bare scan: it is rendered, not parsed."""
 PAGES_PER_RUN = 8
 """Pages rendered and read per Tesseract run: amortises model loading, bounds disk use."""
 
@@ -50,6 +57,8 @@ LANGUAGE_CODES = frozenset(
     "nld nor oci ori osd pan pol por pus que ron rus san sin slk slv snd sp1 spa sqi srp sun swa swe syr "
     "tam tat tel tgk tgl tha tir ton tur uig ukr urd uzb vie yid yor".split()
 )
+_DECODABLE_FILTERS = {Name.FlateDecode, Name.DCTDecode, Name.CCITTFaxDecode, Name.RunLengthDecode, Name.LZWDecode}
+_PLAIN_COLOR_SPACES = (Name.DeviceGray, Name.DeviceRGB, Name.DeviceCMYK)
 _VARIANT = re.compile(r"[a-z]{3}(_[a-z]+)+")  # Tesseract model variants: chi_sim, chi_tra, deu_frak, ...
 
 
@@ -93,36 +102,129 @@ def _language_problem(value: Any) -> str | None:
 def ocr_pdf(doc: Document, *, language: str | list[str]) -> None:
     codes = tesseract_codes(language)
     tesseract.require_languages(codes)
-    layers: list[tuple[list[int], Path]] = []
+    layers: list[tuple[list[PagePlan], Path]] = []
     with open_pdfium(doc) as rendered:
         pending = [i for i in range(len(rendered)) if not _has_text(rendered[i])]
         if not pending:
             return
         pdf = doc.pdf  # the state pdfium shows: nothing changes until the layers are laid
-        dpis = {}
-        for index in pending:
-            guards.check_images(pdf.pages[index])
-            width, height = view_size(pdf.pages[index])
-            dpis[index] = round(72 * render_scale(width, height, OCR_DPI / 72, what="ocr_pdf", min_scale=MIN_DPI / 72))
-        for batch in _batches(pending, dpis):
-            layers.append((batch, _read_pages(doc, rendered, batch, dpis[batch[0]], codes)))
+        plans = [_plan(pdf.pages[index], index) for index in pending]
+        for batch in _batches(plans):
+            images = []
+            try:
+                for plan in batch:
+                    images.append(_write_image(plan, pdf.pages[plan.index], rendered, doc.new_path(".pgm")))
+                layer = tesseract.text_layer_pdf(
+                    images=images, output_base=doc.new_path(""), languages=codes, dpi=batch[0].dpi
+                )
+            finally:
+                for image in images:
+                    image.unlink(missing_ok=True)
+            layers.append((batch, layer))
     pdf = doc.pdf
     for batch, layer in layers:
         with pikepdf.open(layer) as text_pdf:
             if len(text_pdf.pages) != len(batch):
                 raise ExternalToolError(f"Tesseract returned {len(text_pdf.pages)} page(s) for {len(batch)} image(s)")
-            for index, text_page in zip(batch, text_pdf.pages):
-                _lay_over(pdf, pdf.pages[index], text_page)
+            for plan, text_page in zip(batch, text_pdf.pages):
+                _lay_over(pdf, pdf.pages[plan.index], text_page, in_view=not plan.scanned)
 
 
-def _batches(pending: list[int], dpis: dict[int, int]) -> list[list[int]]:
-    """Runs of at most PAGES_PER_RUN pages rendered at the same resolution (one Tesseract run each)."""
-    batches: list[list[int]] = []
-    for index in pending:
-        if batches and len(batches[-1]) < PAGES_PER_RUN and dpis[batches[-1][0]] == dpis[index]:
-            batches[-1].append(index)
+@dataclass(frozen=True)
+class PagePlan:
+    """How page `index` is shown to Tesseract: its own scanned image (`scanned`, laid out
+    in the page's user space) or a render of what the reader sees, at `dpi`."""
+
+    index: int
+    dpi: int
+    scanned: bool
+
+
+def _plan(page: pikepdf.Page, index: int) -> PagePlan:
+    guards.check_images(page)
+    scan = _scan_image(page)
+    if scan is not None:
+        return PagePlan(index, scan[1], scanned=True)
+    width, height = view_size(page)
+    dpi = round(72 * render_scale(width, height, OCR_DPI / 72, what="ocr_pdf", min_scale=MIN_DPI / 72))
+    return PagePlan(index, dpi, scanned=False)
+
+
+def _write_image(plan: PagePlan, page: pikepdf.Page, rendered: Any, path: Path) -> Path:
+    """Write the page's picture for Tesseract to `path` (grayscale PGM: no compression cost)."""
+    if plan.scanned:
+        image, _ = _scan_image(page)  # type: ignore[misc]
+        try:
+            return _write_scan(image, path)
+        except (pikepdf.PdfError, NotImplementedError, ValueError, OSError) as exc:
+            raise CorruptDocumentError(f"the scanned image of page {plan.index + 1} cannot be decoded: {exc}") from None
+    pdfium_page = rendered[plan.index]
+    try:
+        pdfium_page.render(scale=plan.dpi / 72, grayscale=True, may_draw_forms=True).to_pil().save(path, format="PPM")
+    finally:
+        pdfium_page.close()
+    return path
+
+
+def _write_scan(image: pikepdf.Stream, path: Path) -> Path:
+    """Write a scan for Tesseract with as little decoding as possible: JPEG data as it is,
+    8-bit gray or RGB pixels behind a PNM header, anything else through Pillow."""
+    filters = image.get(Name.Filter)
+    plain = image.get(Name.BitsPerComponent) == 8 and Name.Decode not in image
+    if plain and filters == Name.DCTDecode:
+        path = path.with_suffix(".jpg")
+        path.write_bytes(image.read_raw_bytes())
+        return path
+    if plain and image.ColorSpace in (Name.DeviceGray, Name.DeviceRGB) and filters != Name.DCTDecode:
+        magic = b"P5" if image.ColorSpace == Name.DeviceGray else b"P6"
+        with path.open("wb") as out:
+            out.write(b"%s %d %d 255\n" % (magic, int(image.Width), int(image.Height)))
+            out.write(image.read_bytes())
+        return path
+    pikepdf.PdfImage(image).as_pil_image().convert("L").save(path, format="PPM")
+    return path
+
+
+def _scan_image(page: pikepdf.Page) -> tuple[pikepdf.Stream, int] | None:
+    """(image, dpi) when the page's whole content is one opaque image filling its CropBox
+    at a resolution Tesseract reads well; None otherwise."""
+    contents = page.obj.get(Name.Contents)
+    streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents or [])
+    if not streams or sum(len(s.read_raw_bytes()) for s in streams) > MAX_SCAN_CONTENT_BYTES:
+        return None
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError:
+        return None
+    operators = [str(i.operator) for i in instructions]
+    if sorted(set(operators) - {"q", "Q"}) != ["Do", "cm"] or operators.count("Do") != 1 or operators.count("cm") != 1:
+        return None
+    a, b, c, d, e, f = (float(v) for v in next(i.operands for i in instructions if str(i.operator) == "cm"))
+    name = next(i.operands[0] for i in instructions if str(i.operator) == "Do")
+    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    if abs(b) > 0.01 or abs(c) > 0.01 or max(abs(e - x0), abs(f - y0), abs(a - (x1 - x0)), abs(d - (y1 - y0))) > 1:
+        return None
+    image = (page.resources.get(Name.XObject) or {}).get(name)
+    if not isinstance(image, pikepdf.Stream) or image.get(Name.Subtype) != Name.Image:
+        return None
+    if Name.SMask in image or Name.Mask in image or image.get(Name.ImageMask, False):
+        return None
+    filters = image.get(Name.Filter)
+    filters = [filters] if isinstance(filters, Name) else list(filters or [])
+    if not set(filters) <= _DECODABLE_FILTERS or image.get(Name.ColorSpace) not in _PLAIN_COLOR_SPACES:
+        return None
+    dpi = round(int(image.Width) * 72 / a)
+    return (image, dpi) if MIN_DPI <= dpi <= MAX_SCAN_DPI else None
+
+
+def _batches(plans: list[PagePlan]) -> list[list[PagePlan]]:
+    """Runs of at most PAGES_PER_RUN pages at the same resolution (one Tesseract run each)."""
+    batches: list[list[PagePlan]] = []
+    for plan in plans:
+        if batches and len(batches[-1]) < PAGES_PER_RUN and batches[-1][0].dpi == plan.dpi:
+            batches[-1].append(plan)
         else:
-            batches.append([index])
+            batches.append([plan])
     return batches
 
 
@@ -135,29 +237,17 @@ def _has_text(page: Any) -> bool:
         page.close()
 
 
-def _read_pages(doc: Document, rendered: Any, indexes: list[int], dpi: int, codes: list[str]) -> Path:
-    """Render the pages `indexes` of the pdfium document `rendered` at `dpi` and OCR them
-    into one text-only PDF, one page per index."""
-    images = []
-    try:
-        for index in indexes:
-            page = rendered[index]
-            bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
-            image_path = doc.new_path(".pgm")
-            bitmap.to_pil().save(image_path, format="PPM")
-            images.append(image_path)
-            page.close()
-        return tesseract.text_layer_pdf(images=images, output_base=doc.new_path(""), languages=codes, dpi=dpi)
-    finally:
-        for image_path in images:
-            image_path.unlink(missing_ok=True)
-
-
-def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, text_page: pikepdf.Page) -> None:
-    """Draw Tesseract's text-only page (laid out in the page's view) exactly over `page`."""
+def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, text_page: pikepdf.Page, in_view: bool) -> None:
+    """Draw Tesseract's text-only page exactly over `page`: over what the reader sees for a
+    rendered page, over the CropBox in user space for a page's own scan."""
     form = pdf.copy_foreign(text_page.as_form_xobject())
     layer_w = float(text_page.mediabox[2]) - float(text_page.mediabox[0])
     layer_h = float(text_page.mediabox[3]) - float(text_page.mediabox[1])
-    view_w, view_h = view_size(page)
-    fit = Matrix(view_w / layer_w, 0, 0, view_h / layer_h, 0, 0)
-    draw_form(pdf, page, form, fit @ view_to_user(page), prefix="BpOcr")
+    if in_view:
+        width, height = view_size(page)
+        place = view_to_user(page)
+    else:
+        x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+        width, height = x1 - x0, y1 - y0
+        place = Matrix(1, 0, 0, 1, x0, y0)
+    draw_form(pdf, page, form, Matrix(width / layer_w, 0, 0, height / layer_h, 0, 0) @ place, prefix="BpOcr")

@@ -71,7 +71,7 @@ def optimize_pdf(doc: Document, *, grayscale_images: bool, disable_images: bool,
     else:
         displayed = _displayed_sizes(pdf, forbid_inline=grayscale_images)
         saved = 0
-        for objgen, (image, size_pt) in displayed.items():
+        for image, size_pt in displayed.values():
             saved += _recompress(image, size_pt, image_optimization_quality, grayscale=grayscale_images)
         log.debug("optimize_pdf: %s: images shrank by %d bytes", doc.label, saved)
     pdf.remove_unreferenced_resources()

@@ -14,7 +14,6 @@ produced honestly from untagged input, so pdfa-1a/2a/3a are refused.
 from __future__ import annotations
 
 import pikepdf
-import pikepdf.pdfa
 from pikepdf import Name
 
 from ..engines.local.document import Document
@@ -24,6 +23,7 @@ from .registry import Param, operation
 
 CONFORMANCES = ("pdfa-1a", "pdfa-1b", "pdfa-2a", "pdfa-2b", "pdfa-2u", "pdfa-3a", "pdfa-3b", "pdfa-3u")
 _STANDARD_ENCODINGS = (Name.WinAnsiEncoding, Name.MacRomanEncoding, Name.StandardEncoding)
+_NONE = Name("/None")
 
 
 @operation(
@@ -37,6 +37,8 @@ _STANDARD_ENCODINGS = (Name.WinAnsiEncoding, Name.MacRomanEncoding, Name.Standar
     requires=("ghostscript",),
 )
 def convert_to_pdfa(doc: Document, *, conformance: str, vectorization: bool, rasterization: bool) -> None:
+    import pikepdf.pdfa  # about 1 s to import: only where it is used
+
     part, level = int(conformance[5]), conformance[6]
     if level == "a":
         raise UnsupportedOperationError(
@@ -66,6 +68,8 @@ def convert_to_pdfa(doc: Document, *, conformance: str, vectorization: bool, ras
 
 def _prepared_in_memory(doc: Document, flavour: str) -> bool:
     """Try the fast path: repair metadata in memory; True if the document now passes."""
+    import pikepdf.pdfa
+
     pdf = doc.pdf
     if not all(_embedded(font) for font in _fonts(pdf)):
         return False
@@ -131,13 +135,22 @@ def _uses_transparency(pdf: pikepdf.Pdf) -> bool:
         states = resources.get(Name.ExtGState)
         if isinstance(states, pikepdf.Dictionary):
             for state in states.values():
-                if any(float(state.get(key, 1)) < 1 for key in (Name.ca, Name.CA)) or state.get(Name.SMask, Name.None_) != Name.None_:
+                if any(_number(state.get(key), 1.0) < 1 for key in (Name.ca, Name.CA)):
+                    return True
+                if state.get(Name.SMask, _NONE) != _NONE:
                     return True
         xobjects = resources.get(Name.XObject)
         if isinstance(xobjects, pikepdf.Dictionary):
             if any(Name.SMask in x or Name.Group in x for x in xobjects.values() if isinstance(x, pikepdf.Stream)):
                 return True
     return False
+
+
+def _number(value: object, default: float) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
 
 
 def _all_resources(pdf: pikepdf.Pdf):

@@ -4,20 +4,26 @@ create_redactions_preset / _regex / _text search each page's text layer with pdf
 /Redact annotation (QuadPoints and Rect) over every match; nothing is removed yet.
 
 apply_redactions burns in every /Redact annotation present at that point (from the input,
-from Instant JSON/XFDF, or from an earlier create step), by **rasterising the affected
-pages**: such a page is rendered without its annotations (150 dpi, lowered to fit
-MAX_RENDER_PIXELS), the redaction boxes are painted into the pixels in their fill colour
-(/IC, default black), and the page's content is replaced by that one image, with any
-/OverlayText drawn on top. So on a redacted page no text, vector or image data survives
-except as pixels, and nothing under a box survives at all; the page's remaining text is
-still visible but no longer extractable or searchable (run ocr_pdf afterwards to get it
-back). Pages without redactions are untouched. Other annotations that overlap a redaction
-box (comments, links, form widgets) are removed with it; the /Redact annotations too.
-Not rewritten: bookmarks, document metadata, and the structure tree's alternate texts.
+from Instant JSON/XFDF, or from an earlier create step). Per page with redactions:
+  1. the content is rewritten (redaction_content.py): glyphs under a box are taken out of
+     the text (the other glyphs keep their exact positions and stay extractable), image
+     pixels under a box are painted over in a private copy of the image, and the box
+     (/IC fill colour, default black) and any /OverlayText are drawn on top;
+  2. pdfium then checks that no text is left under any box;
+  3. a page the rewriter cannot handle faithfully (see NotRemovable), or that fails the
+     check, is **rasterised** instead: rendered without annotations at 150 dpi (lowered
+     to fit MAX_RENDER_PIXELS), boxes painted into the pixels, and its content replaced
+     by that one image plus the overlay texts. Its text is then visible but no longer
+     extractable (run ocr_pdf afterwards to get it back).
+Pages without redactions are untouched. Other annotations overlapping a box (comments,
+links, form widgets) are removed with it, and so are the /Redact annotations. Vector
+paths under a box are covered, not cut. Not rewritten: bookmarks, document metadata,
+and the structure tree's alternate texts.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -27,10 +33,13 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..engines.local.document import Document
-from ..errors import ValidationError
+from ..errors import UnsupportedOperationError
 from .annotation_builder import AnnotationSpec, Rect, add_annotation, hex_color, rect_of_quads, wrap_text
 from .pdfium import open_pdfium, render_scale
+from .redaction_content import NotRemovable, remove_under
 from .registry import Param, operation
+
+log = logging.getLogger(__name__)
 
 PRESETS: dict[str, str] = {
     "credit-card-number": r"\b[1-6]\d{3}(?:[ -]?\d){9,15}\b",
@@ -55,6 +64,7 @@ PRESETS: dict[str, str] = {
 
 REDACTION_DPI = 150
 MIN_REDACTION_DPI = 36
+OVERLAY_FONT = "/BPRedactHelv"
 
 
 def _color_problem(value: str) -> str | None:
@@ -137,7 +147,8 @@ def _mark(doc: Document, pattern: re.Pattern[str], *, include_annotations: bool,
             textpage = page.get_textpage()
             text = textpage.get_text_range()
             if len(text) != textpage.count_chars():
-                raise ValidationError(f"page {index + 1}: pdfium's text and character counts disagree")
+                raise UnsupportedOperationError(
+                    f"page {index + 1}: cannot map the page's text to character positions")
             for match in pattern.finditer(text):
                 if match.end() == match.start():
                     continue
@@ -179,8 +190,9 @@ class _Box:
 
 @operation(
     "apply_redactions",
-    doc="Remove everything under the redaction annotations, for good (see the module docstring: "
-        "the affected pages are rasterised).",
+    doc="Remove everything under the redaction annotations, for good: the text and image data "
+        "under each box is deleted and the box painted in its fill colour; the rest of the page stays "
+        "(see the module docstring for pages that must be rasterised instead).",
 )
 def apply_redactions(doc: Document) -> None:
     pdf = doc.pdf
@@ -191,12 +203,23 @@ def apply_redactions(doc: Document) -> None:
             boxes[index] = [box for group in found for box in group]
     if not boxes:
         return
-    images = _render_without_annotations(doc, sorted(boxes))
-    pdf = doc.pdf
+    rasterise: set[int] = set()
     for index, page_boxes in boxes.items():
         page = pdf.pages[index]
         _remove_covered_annotations(pdf, page, [b.rect for b in page_boxes])
-        _replace_content(pdf, page, images[index], page_boxes)
+        try:
+            remove_under(pdf, page, [(b.rect, b.fill) for b in page_boxes])
+        except (NotRemovable, pikepdf.PdfError, IndexError, TypeError, ValueError) as exc:
+            # Unsupported or malformed content: pdfium renders what it can of the page.
+            log.debug("apply_redactions: %s: page %d is rasterised: %s", doc.label, index + 1, exc)
+            rasterise.add(index)
+    images = _check_and_render(doc, boxes, rasterise)
+    pdf = doc.pdf
+    for index, page_boxes in boxes.items():
+        if index in images:
+            _replace_content(pdf, pdf.pages[index], images[index], page_boxes)
+        else:
+            _paint_boxes(pdf, pdf.pages[index], page_boxes)
 
 
 def _box(annot: pikepdf.Dictionary) -> list[_Box]:
@@ -214,11 +237,19 @@ def _box(annot: pikepdf.Dictionary) -> list[_Box]:
     ]
 
 
-def _render_without_annotations(doc: Document, indexes: list[int]):
-    """PIL images of the pages' crop boxes, unrotated, with no annotations drawn."""
+def _check_and_render(doc: Document, boxes: dict[int, list[_Box]], rasterise: set[int]):
+    """Check with pdfium that no text is left under the boxes of the rewritten pages (adding
+    any page that fails to `rasterise`), then render the pages to rasterise: PIL images of
+    their crop boxes, unrotated, with no annotations drawn."""
     images = {}
     with open_pdfium(doc) as pdfium_doc:
-        for index in indexes:
+        for index in sorted(set(boxes) - rasterise):
+            page = pdfium_doc[index]
+            if _text_left_under(page, boxes[index]):
+                log.debug("apply_redactions: %s: text left under a box on page %d: rasterised", doc.label, index + 1)
+                rasterise.add(index)
+            page.close()
+        for index in sorted(rasterise):
             page = pdfium_doc[index]
             width, height = page.get_size()
             scale = render_scale(width, height, REDACTION_DPI / 72, what=f"page {index + 1}",
@@ -230,6 +261,41 @@ def _render_without_annotations(doc: Document, indexes: list[int]):
             images[index] = bitmap.to_pil().convert("RGB")
             page.close()
     return images
+
+
+def _text_left_under(page, boxes: list[_Box]) -> bool:
+    textpage = page.get_textpage()
+    try:
+        for box in boxes:
+            left, bottom, right, top = box.rect
+            inset = min(1.0, (right - left) / 4, (top - bottom) / 4)
+            if textpage.get_text_bounded(left + inset, bottom + inset, right - inset, top - inset).strip():
+                return True
+        return False
+    finally:
+        textpage.close()
+
+
+def _paint_boxes(pdf: pikepdf.Pdf, page: pikepdf.Page, boxes: list[_Box]) -> None:
+    """Draw the boxes (and overlay texts) on top of the page's rewritten content."""
+    ops: list[tuple[list, str]] = []
+    for box in boxes:
+        x0, y0, x1, y1 = box.rect
+        ops += [([], "q"), (list(box.fill), "rg"), ([x0, y0, x1 - x0, y1 - y0], "re"), ([], "f"), ([], "Q")]
+    resources = Dictionary({k: v for k, v in page.obj.get("/Resources", Dictionary()).items()})
+    if any(box.overlay for box in boxes):
+        fonts = Dictionary({k: v for k, v in resources.get("/Font", Dictionary()).items()})
+        fonts[OVERLAY_FONT] = _helvetica(pdf)
+        resources.Font = fonts
+        ops += [op for box in boxes if box.overlay for op in _overlay_ops(box)]
+    page.obj.Resources = resources
+    boxes_content = pikepdf.unparse_content_stream([(operands, pikepdf.Operator(op)) for operands, op in ops])
+    page.obj.Contents = pdf.make_stream(b"q\n" + page.obj.Contents.read_bytes() + b"\nQ\n" + boxes_content)
+
+
+def _helvetica(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    return pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
+                                        Encoding=Name.WinAnsiEncoding))
 
 
 def _replace_content(pdf: pikepdf.Pdf, page: pikepdf.Page, image, boxes: list[_Box]) -> None:
@@ -254,8 +320,7 @@ def _replace_content(pdf: pikepdf.Pdf, page: pikepdf.Page, image, boxes: list[_B
                                    ([Name.Im0], "Do"), ([], "Q")]
     resources = Dictionary(XObject=Dictionary(Im0=xobject))
     if any(box.overlay for box in boxes):
-        resources.Font = Dictionary(F0=pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)))
+        resources.Font = Dictionary({OVERLAY_FONT: _helvetica(pdf)})
         for box in boxes:
             if box.overlay:
                 ops += _overlay_ops(box)
@@ -278,7 +343,7 @@ def _overlay_ops(box: _Box) -> list[tuple[list, str]]:
         line = (line + " ") * max(int((x1 - x0) / unit), 1)
     line = wrap_text(line, max(x1 - x0 - 2, 1), size)[0]
     return [([], "q"), ([x0, y0, x1 - x0, y1 - y0], "re"), ([], "W"), ([], "n"), ([], "BT"),
-            ([Name.F0, size], "Tf"), (list(box.overlay_color), "rg"),
+            ([Name(OVERLAY_FONT), size], "Tf"), (list(box.overlay_color), "rg"),
             ([1, 0, 0, 1, x0 + 1, (y0 + y1) / 2 - size * 0.35], "Tm"),
             ([pikepdf.String(line.encode("cp1252", "replace"))], "Tj"), ([], "ET"), ([], "Q")]
 

@@ -62,6 +62,8 @@ def execute(instructions: dict[str, Any], files: dict[str, tuple[str, bytes]], w
             path = f"$.instructions.parts[{i}]"
             part_pdf = _part(part, files, workdir / f"part-{i}", path, password_header)
             with pikepdf.open(part_pdf) as src:
+                if i == 0:  # the document information of the first part is kept
+                    out.docinfo = out.copy_foreign(src.docinfo)
                 out.pages.extend(src.pages)
         out.save(assembled)
     operations = [_operation(a, files, assembled, f"$.instructions.actions[{i}]")
@@ -124,6 +126,7 @@ def _part(part: dict[str, Any], files: dict[str, tuple[str, bytes]], folder: Pat
                                        path=f"{path}.pages.{key}")
                 selected = [src.pages[i] for i in resolve_range(part["pages"], count)]
             with pikepdf.new() as out:
+                out.docinfo = out.copy_foreign(src.docinfo)
                 out.pages.extend(selected)
                 out.save(target)
     actions = part.get("actions", [])
@@ -237,8 +240,8 @@ def _output_operations(output: dict[str, Any]) -> list[dict[str, Any]]:
         ops.append(_op("optimize_pdf", **{_snake(k): v for k, v in output["optimize"].items()}))
     kind = output.get("type", "pdf")
     if kind == "pdfa":
-        ops.append(_op("convert_to_pdfa", **{k: output[k] for k in ("conformance", "vectorization", "rasterization")
-                                              if k in output}))
+        ops.append(_op("convert_to_pdfa", conformance=output.get("conformance", "pdfa-1b"),  # the protocol's default
+                       vectorization=output.get("vectorization", True), rasterization=output.get("rasterization", True)))
     elif kind == "image":
         size = {k: output[k] for k in ("width", "height", "dpi") if k in output}
         ops.append(_op("convert_to_images", format=output.get("format", "png"),

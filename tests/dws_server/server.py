@@ -72,8 +72,11 @@ class Received:
 
 
 class DWSTestServer:
-    def __init__(self, *, api_key: str = "test-api-key") -> None:
+    def __init__(self, *, api_key: str = "test-api-key", latency_s: float = 0.0) -> None:
         self.api_key = api_key
+        self.latency_s = latency_s
+        """Added to every /build answer, outside the execution lock: a remote API's round
+        trip, for the benchmarks (benchmarks/remote_server.py)."""
         self.received: list[Received] = []
         self._faults: dict[str | None, deque[Fault]] = {}
         self._lock = threading.Lock()
@@ -132,6 +135,9 @@ class DWSTestServer:
 class _Handler(BaseHTTPRequestHandler):
     server_state: DWSTestServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK, adding ~40 ms to every keep-alive request (measured).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         pass
@@ -166,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             received.status = self._serve_fault(fault, request_id)
             if fault.kind != "delay":
                 return
+        time.sleep(state.latency_s)
         received.status = self._build(received.instructions, fields, request_id)
 
     def _build(self, instructions: Any, fields: dict[str, tuple[str | None, bytes]], request_id: str) -> int:

@@ -10,15 +10,24 @@ import itertools
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import formats
-from ...errors import BatchprocError, CorruptDocumentError, UnsupportedOperationError, ValidationError
+from ...errors import (
+    BatchprocError,
+    CorruptDocumentError,
+    InputNotFoundError,
+    UnsupportedOperationError,
+    ValidationError,
+)
 from ...inputs import Source
 from ...pipeline import Pipeline
 from ..base import Artifact, Engine
 from .compile import DOCUMENT, BuildRequest, PageCountNeeded, Plan, compile_pipeline
 from .options import OPTION_NAMES, DWSOptions
+
+if TYPE_CHECKING:
+    from .transport import Transport, Upload
 
 _counter = itertools.count()
 
@@ -38,13 +47,14 @@ class DWSEngine(Engine):
             raise ValidationError(f"unknown option(s) for the dws engine: {', '.join(unknown)}; "
                                   f"it takes {', '.join(OPTION_NAMES)}")
         self.options = DWSOptions.from_options(**options)
-        self._transport = None
+        self._transport: Transport | None = None
 
     def __repr__(self) -> str:
         return f"DWSEngine(base_url={self.options.base_url!r})"
 
     @property
-    def transport(self):
+    def transport(self) -> Transport:
+        """The HTTP session, made on first use (requests is imported only then)."""
         if self._transport is None:
             from .transport import Transport
 
@@ -56,37 +66,34 @@ class DWSEngine(Engine):
             self._transport.close()
             self._transport = None
 
-    def plan(self, pipeline: Pipeline, source: Source, workdir: Path) -> tuple[Plan, "Upload"]:
+    def plan(self, pipeline: Pipeline, source: Source, workdir: Path) -> tuple[Plan, Upload]:
         """The requests for `source`, and the upload of the document they start from.
 
-        The page count is read (locally, or after a remote conversion for Office and
-        image inputs) only when a step addresses pages.
+        A PDF is opened locally first (cheap): a damaged or locked file fails here, with
+        the local engine's errors, before any request is paid for, and its page count
+        is known. An Office or image input is sent as it is (the server converts it),
+        unless a step addresses pages: then it is converted by a first request.
         """
         from .transport import Upload
 
         fmt = formats.sniff(source.head(), source.name, data=source.data, path=source.path)
-        content = source.checked_path() if source.path is not None else source.data
-        document = Upload(source.name, content, fmt.mime)  # type: ignore[arg-type]
-        compile_args = dict(password=pipeline.password, count_pages=_count_pages)
+        content = source.data if source.path is None else source.checked_path()
+        document = Upload(source.name, _on_disk(content, workdir), fmt.mime)  # type: ignore[arg-type]
+        count_pages = _page_counter(workdir)
+        password = pipeline.password
+        page_count = count_pages(document.content, password=password) if fmt.kind == "pdf" else None
         try:
-            return compile_pipeline(pipeline.steps, page_count=None, **compile_args), document
+            return compile_pipeline(pipeline.steps, page_count=page_count, password=password,
+                                    count_pages=count_pages), document
         except PageCountNeeded:
-            pass
-        if fmt.kind != "pdf":
-            converted = workdir / f"dws-converted-{next(_counter)}.pdf"
-            part: dict[str, Any] = {"file": DOCUMENT}
-            if pipeline.password:
-                part["password"] = pipeline.password
-            self.transport.build({"parts": [part], "output": {"type": "pdf"}}, {DOCUMENT: document}, converted)
-            document = Upload(Path(source.name).stem + ".pdf", converted, "application/pdf")
-            compile_args["password"] = None
-        page_count = _count_pages(document.content, password=compile_args["password"])
-        try:
-            return compile_pipeline(pipeline.steps, page_count=page_count, **compile_args), document
-        except PageCountNeeded:
-            raise UnsupportedOperationError(
-                "the dws engine cannot address pages after merging a file whose page count is unknown"
-            ) from None
+            if fmt.kind == "pdf":
+                raise UnsupportedOperationError(
+                    "the dws engine cannot address pages after merging a file whose page count is unknown"
+                ) from None
+        converted = workdir / f"dws-converted-{next(_counter)}.pdf"
+        self.transport.build({"parts": [{"file": DOCUMENT}], "output": {"type": "pdf"}}, {DOCUMENT: document},
+                             converted)
+        return self.plan(Pipeline(pipeline.steps), Source(Path(source.name).stem + ".pdf", path=converted), workdir)
 
     def run(self, pipeline: Pipeline, source: Source, workdir: Path) -> list[Artifact]:
         try:
@@ -96,7 +103,7 @@ class DWSEngine(Engine):
         except BatchprocError as exc:
             raise exc.with_source(source.label)
 
-    def _send_all(self, requests: list[BuildRequest], document, workdir: Path) -> list[tuple[Path, BuildRequest]]:
+    def _send_all(self, requests: list[BuildRequest], document: Upload, workdir: Path) -> list[tuple[Path, BuildRequest]]:
         """Send `requests` on `document`, then each one's `then` on its result."""
         from .transport import Upload
 
@@ -113,46 +120,45 @@ class DWSEngine(Engine):
         return finals
 
 
-def _upload(name: str, value: Any):
+def _upload(name: str, value: Any) -> Upload:
     from .transport import Upload
 
     if isinstance(value, (bytes, bytearray)):
         return Upload(name, bytes(value))
     path = Path(value)
     if not path.is_file():
-        raise ValidationError(f"file for part {name!r} not found: {path}")
+        raise InputNotFoundError(f"the file for part {name!r} does not exist: {path}")
     return Upload(path.name, path)
 
 
-def _count_pages(value: Any, *, password: str | None = None) -> int | None:
-    """The page count of a PDF (path or bytes), read locally; None for other formats."""
-    import io
+def _on_disk(content: Path | bytes, workdir: Path) -> Path:
+    """`content` as a file: pikepdf and the multipart encoder both stream from files."""
+    if isinstance(content, Path):
+        return content
+    path = workdir / f"dws-input-{next(_counter)}"
+    path.write_bytes(content)
+    return path
 
-    import pikepdf
 
+def _page_counter(workdir: Path):
+    """count(file, password=None): the page count of a PDF (a path or bytes), read
+    locally; None for other formats (Office files, images)."""
     from ..local.document import open_pdf
 
-    if isinstance(value, (bytes, bytearray)):
-        if b"%PDF-" not in bytes(value[:1024]):
-            return None
+    def count(value: Any, *, password: str | None = None) -> int | None:
+        path = _on_disk(value if isinstance(value, (bytes, bytearray)) else Path(value), workdir)
+        if not path.is_file():
+            raise InputNotFoundError(f"the file to merge does not exist: {path}")
+        with path.open("rb") as fh:
+            if b"%PDF-" not in fh.read(1024):
+                return None
+        pdf = open_pdf(path, password=password, label=str(path))
         try:
-            with pikepdf.open(io.BytesIO(value), password=password or "") as pdf:
-                return len(pdf.pages)
-        except pikepdf.PasswordError:
-            from ...errors import PasswordRequiredError
+            return len(pdf.pages)
+        finally:
+            pdf.close()
 
-            raise PasswordRequiredError("cannot count the pages: the PDF is encrypted") from None
-        except pikepdf.PdfError as exc:
-            raise CorruptDocumentError(f"cannot count the pages: {exc}") from None
-    path = Path(value)
-    with path.open("rb") as fh:
-        if b"%PDF-" not in fh.read(1024):
-            return None
-    pdf = open_pdf(path, password=password, label=str(path))
-    try:
-        return len(pdf.pages)
-    finally:
-        pdf.close()
+    return count
 
 
 def _artifacts(finals: list[tuple[Path, BuildRequest]], workdir: Path) -> list[Artifact]:
@@ -161,16 +167,12 @@ def _artifacts(finals: list[tuple[Path, BuildRequest]], workdir: Path) -> list[A
     many = len(finals) > 1
     for number, (path, request) in enumerate(finals, start=1):
         suffix = f"_{number}" if many else ""
-        output = request.instructions["output"]
-        kind = output["type"]
-        if kind in ("pdf", "pdfa"):
-            artifacts.append(_renamed(path, ".pdf", suffix))
-        elif kind == "image":
-            artifacts += _image_artifacts(path, output, suffix, workdir)
-        elif kind == "json-content":
+        if request.output_type == "image":
+            artifacts += _image_artifacts(path, request.instructions["output"], suffix, workdir)
+        elif request.output_type == "json-content":
             artifacts.append(_text_artifact(path, request.text or {}, suffix))
-        else:  # pragma: no cover - compile.py emits no other output type
-            raise UnsupportedOperationError(f"the dws engine cannot read {kind} output")
+        else:  # "pdf" or "pdfa": compile.py emits no other output types
+            artifacts.append(_renamed(path, ".pdf", suffix))
     return artifacts
 
 
