@@ -41,7 +41,9 @@ class Client:
     engine:   "local" (default; no account, no network) or "dws" (Nutrient DWS API).
     api_key:  for "dws"; defaults to the NUTRIENT_API_KEY environment variable.
     base_url: for "dws"; any server that speaks the DWS protocol.
-    Other keyword arguments are passed to the engine (for example `timeout_s`).
+    Other keyword arguments are passed to the engine (for "dws": `connect_timeout_s`,
+    `read_timeout_s`). With engine="local", the dws options may be given too: they serve
+    the steps a pipeline pins to the remote engine ({"method": ..., "engine": "dws"}).
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class Client:
         progress_callback: Callable[[int, int | None], Any] | None = None,
         *,
         executor: Executor | None = None,
+        cluster: Any = None,
         resume: bool = True,
         max_retries: int = 3,
         file_timeout: float | None = None,
@@ -113,7 +116,7 @@ class Client:
         total = len(input_files) if hasattr(input_files, "__len__") else None  # type: ignore[arg-type]
         results = self.iter_batch(
             input_files, operations, output_dir, output_format, parallel, max_workers, continue_on_error,
-            executor=executor, resume=resume, max_retries=max_retries, file_timeout=file_timeout,
+            executor=executor, cluster=cluster, resume=resume, max_retries=max_retries, file_timeout=file_timeout,
             memory_limit=memory_limit, password=password,
         )
         return collect_results(results, total=total, progress_callback=progress_callback, progress=progress)
@@ -129,6 +132,7 @@ class Client:
         continue_on_error: bool = True,
         *,
         executor: Executor | None = None,
+        cluster: Any = None,
         resume: bool = True,
         max_retries: int = 3,
         file_timeout: float | None = None,
@@ -151,6 +155,11 @@ class Client:
                        this thread, in order), "process" or "thread". `executor=` (any
                        concurrent.futures.Executor, e.g. a Dask client's get_executor())
                        overrides it.
+        cluster:       run on a Dask cluster: its scheduler address ("tcp://host:8786") or
+                       a distributed.Client. Workers need batchproc, the system programs,
+                       and the inputs and output_dir at the same paths; max_workers sets
+                       the window (about 2 orders per worker in flight): give it the
+                       cluster's thread count. See batchproc.batch.cluster.
         resume:        with output_dir, skip inputs an earlier run of the same pipeline
                        finished (FileResult.skipped; a changed input is redone).
         max_retries:   retries of transient errors (rate limits, network, 502/503/504),
@@ -172,6 +181,7 @@ class Client:
             engine_name=self.engine_spec.name, parallel=parallel, max_workers=max_workers,
             continue_on_error=continue_on_error, executor=executor, resume=resume,
             max_retries=max_retries, file_timeout=file_timeout, memory_limit=memory_limit,
+            cluster=cluster,
         )
         return iter_batch(
             self.engine_spec, input_files, operations, output_dir=output_dir,
@@ -254,6 +264,24 @@ class Client:
         if data is None:
             return None
         return json.loads(data) if output == "json" else data.decode("utf-8")
+
+    def add_page(
+        self,
+        input_file: InputFile,
+        insert_index: int,
+        page_count: int = 1,
+        page_size: str | dict[str, float] = "A4",
+        orientation: str = "portrait",
+        output_path: str | os.PathLike[str] | None = None,
+        *,
+        password: str | None = None,
+    ) -> bytes | None:
+        """Insert blank pages (written out here: the DWS client puts output_path last for
+        this method). Returns the output bytes, or None after writing `output_path`."""
+        params = {"insert_index": insert_index, "page_count": page_count, "page_size": page_size,
+                  "orientation": orientation}
+        pipeline = Pipeline.single("add_page", params, password=password)
+        return _single_output(self._run(pipeline, input_file, [output_path] if output_path else None))
 
     def _run(
         self,

@@ -380,7 +380,7 @@ def dask_comparison(sizes: Sizes) -> Comparison:
     if missing is None:
         from dask.distributed import Client as DaskClient, LocalCluster
 
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         dask = DaskClient(cluster)
 
     def run_dask(out: Path) -> None:

@@ -100,12 +100,16 @@ def annotations_of(data: bytes, page: int = 0) -> list[pikepdf.Dictionary]:
     return list(pdf.pages[page].obj.get("/Annots", []))
 
 
-def rendered_pixel(data: bytes, x_pt: float, y_pt: float, *, page: int = 0, password: str | None = None):
-    """The RGB colour pdfium renders at PDF point (x_pt, y_pt) of an unrotated page, at 72 dpi."""
+def rendered_pixel(data: bytes, x_pt: float, y_pt: float, *, page: int = 0, password: str | None = None,
+                   forms: bool = False):
+    """The RGB colour pdfium renders at PDF point (x_pt, y_pt) of an unrotated page, at 72 dpi
+    (with form fields drawn when `forms`)."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data, password=password)
     try:
+        if forms:
+            doc.init_forms()
         pg = doc[page]
         height = pg.get_height()
         image = pg.render(scale=1, draw_annots=True).to_pil().convert("RGB")
@@ -164,3 +168,33 @@ def shared_form_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
     buf = io.BytesIO()
     pdf.save(buf)
     return _save(buf, path)
+
+
+def colour_page_pdf(path: Path | None = None) -> bytes:
+    """Red text at (72, 700), a blue filled rectangle (72, 500)-(272, 600), a green-outlined
+    rectangle (300, 500)-(500, 600) drawn by a form XObject, and a filled orange square
+    annotation (400, 100)-(500, 200)."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFillColorRGB(1, 0, 0)
+    c.setFont("Helvetica-Bold", 36)
+    c.drawString(72, 700, "RED HEADLINE")
+    c.setFillColorRGB(0, 0, 1)
+    c.rect(72, 500, 200, 100, stroke=0, fill=1)
+    c.beginForm("frame")
+    c.setStrokeColorRGB(0, 0.6, 0)
+    c.setLineWidth(8)
+    c.rect(300, 500, 200, 100, stroke=1, fill=0)
+    c.endForm()
+    c.doForm("frame")
+    c.showPage()
+    c.save()
+    pdf = pikepdf.open(io.BytesIO(buf.getvalue()))
+    appearance = pdf.make_stream(b"1 0.5 0 rg 400 100 100 100 re f", Type=pikepdf.Name.XObject,
+                                 Subtype=pikepdf.Name.Form, BBox=[400, 100, 500, 200])
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[400, 100, 500, 200], F=4,
+        AP=pikepdf.Dictionary(N=appearance)))]))
+    out = io.BytesIO()
+    pdf.save(out)
+    return _save(out, path)

@@ -5,7 +5,6 @@ once and is valid, and nothing temporary is left behind."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -168,3 +168,32 @@ def test_iter_batch_refuses_a_single_input_instead_of_a_list(tmp_path):
 def test_empty_batch(tmp_path):
     result = Client().batch_process([], ROTATE_90, tmp_path / "out")
     assert result.total_processed == 0 and result.success_rate == 0.0 and not result.interrupted
+
+
+def test_death_attribution():
+    from batchproc.batch.attribution import attribute_deaths
+    from batchproc.batch.memory import MEMORY_EXIT_CODE, RECYCLE_EXIT_CODE
+
+    # worker 11 segfaulted on input 3; worker 12 (on input 4) was only SIGTERMed by the executor
+    deaths = attribute_deaths({11: -11}, {11: 3, 12: 4})
+    assert deaths.culprits == {3: -11} and deaths.suspects == frozenset() and not deaths.startless
+    assert attribute_deaths({11: MEMORY_EXIT_CODE, 12: -9}, {11: 3, 12: 4}).culprits == {3: MEMORY_EXIT_CODE, 4: -9}
+    # a worker recycled between files blames nobody and is not a start-up failure
+    recycled = attribute_deaths({11: RECYCLE_EXIT_CODE}, {12: 4})
+    assert recycled.culprits == {} and recycled.suspects == frozenset() and not recycled.startless
+    # a death nobody can explain: every running input is a suspect
+    unknown = attribute_deaths({}, {11: 3, 12: 4})
+    assert unknown.culprits == {} and unknown.suspects == {3, 4}
+    # workers dying before any file started
+    assert attribute_deaths({11: 1}, {}).startless
+
+
+def test_death_errors_name_the_cause():
+    from batchproc.batch.attribution import death_error
+    from batchproc.batch.memory import MEMORY_EXIT_CODE
+
+    assert isinstance(death_error(-9, timed_out=True, file_timeout_s=2.5, memory_limit_bytes=None), errors.FileTimeoutError)
+    memory = death_error(MEMORY_EXIT_CODE, timed_out=False, file_timeout_s=None, memory_limit_bytes=256 << 20)
+    assert isinstance(memory, errors.MemoryLimitError) and "256 MiB" in str(memory)
+    assert "SIGSEGV" in str(death_error(-11, timed_out=False, file_timeout_s=None, memory_limit_bytes=None))
+    assert "exit code 3" in str(death_error(3, timed_out=False, file_timeout_s=None, memory_limit_bytes=None))

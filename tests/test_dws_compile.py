@@ -268,7 +268,7 @@ def test_input_password_goes_on_the_document_part_of_the_first_request_only():
 @pytest.mark.parametrize(
     "operations, message",
     [
-        ([op("ocr_pdf", language="klingon")], "OCR language"),
+        ([op("ocr_pdf", language="eng+deu_frak")], "OCR language 'deu_frak'"),
         ([op("rotate_pages", degrees=90, page_indexes=[3])], "out of range"),
         ([op("delete_pdf_pages", page_indexes=[0, 1, 2])], "empty document"),
     ],

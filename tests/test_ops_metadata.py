@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 
 import pikepdf
@@ -81,3 +82,10 @@ def test_metadata_and_labels_over_a_batch(tmp_path):
     for _, data in result.successful:
         assert info_and_xmp(data)[0]["/Title"] == "Batch title"
         assert labels(data) == ["i", "2", "3"]
+
+
+def test_direct_methods_take_the_dws_client_parameters_in_order():
+    assert list(inspect.signature(Client.set_pdf_metadata).parameters) == [
+        "self", "input_file", "output_path", "title", "author", "password"]
+    assert list(inspect.signature(Client.set_page_label).parameters) == [
+        "self", "input_file", "labels", "output_path", "password"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 
@@ -13,7 +14,7 @@ from pdfminer.high_level import extract_text as pdfminer_text
 
 from batchproc import Client, errors
 from batchproc.operations.redaction import PRESETS
-from tests.factories import page_texts
+from tests.factories import encrypted_pdf, page_texts
 from tests.factories_rest import kerned_text_pdf, rendered_pixel, secrets_pdf, shared_form_pdf, unmeasured_font_pdf
 
 SSN, EMAIL = "123-45-6789", "jane.roe@example.com"
@@ -236,3 +237,28 @@ def test_text_and_images_inside_a_shared_form_are_redacted_on_one_page_only():
     assert rendered_pixel(out, 160, 425, page=0) == (0, 0, 255)  # the rest of the image stays
     with pikepdf.open(io.BytesIO(out)) as pdf:
         assert len(pdf.pages[0].Resources.XObject) == 1  # only the page's redacted copy of the form
+
+
+@pytest.mark.parametrize(
+    "method, expected",
+    [
+        ("create_redactions_preset", ["preset", "output_path", "include_annotations"]),
+        ("create_redactions_regex", ["pattern", "output_path", "case_sensitive", "include_annotations"]),
+        ("create_redactions_text", ["text", "output_path", "case_sensitive", "include_annotations"]),
+        ("apply_redactions", ["output_path"]),
+    ],
+)
+def test_direct_methods_take_the_dws_client_parameters_in_order(method, expected):
+    params = list(inspect.signature(getattr(Client, method)).parameters)
+    assert params[:2] == ["self", "input_file"] and params[2:2 + len(expected)] == expected
+    if method != "apply_redactions":
+        assert params[-3:] == ["appearance_fill_color", "appearance_stroke_color", "password"]
+
+
+def test_redaction_of_an_encrypted_input_opened_with_its_password():
+    out = Client().process(encrypted_pdf(password="pw", pages=2), [
+        {"method": "create_redactions_text", "params": {"text": "quick brown fox"}},
+        {"method": "apply_redactions"},
+    ], password="pw")
+    texts = page_texts(out)
+    assert all("quick brown fox" not in t and "jumps over the lazy dog" in t for t in texts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 
 import pikepdf
@@ -84,3 +85,8 @@ def pikepdf_decrypt(data: bytes, password: str) -> bytes:
     with pikepdf.open(io.BytesIO(data), password=password) as pdf:
         pdf.save(out)
     return out.getvalue()
+
+
+def test_direct_method_takes_the_dws_client_parameters_in_order():
+    assert list(inspect.signature(Client.password_protect_pdf).parameters) == [
+        "self", "input_file", "output_path", "user_password", "owner_password", "permissions", "password"]

@@ -76,10 +76,16 @@ def test_delete_every_page_is_an_error():
      (-1, ["P page 1", "P page 2", "", ""]), (2, ["P page 1", "P page 2", "", ""])],
 )
 def test_add_page_positions(insert_index, expected):
-    out = Client().add_page(text_pdf(pages=2, text="P"), insert_index, page_count=2)
+    out = Client().add_page(text_pdf(pages=2, text="P"), insert_index, 2)
     assert first_lines(out) == expected
     blank = expected.index("")
     assert media_boxes(out)[blank] == [0, 0, 595, 842]  # A4 portrait
+
+
+def test_add_page_writes_output_path(tmp_path):
+    target = tmp_path / "out.pdf"
+    assert Client().add_page(text_pdf(pages=1), 0, output_path=target) is None
+    assert len(media_boxes(target.read_bytes())) == 2
 
 
 def test_add_page_sizes_and_orientation():
@@ -97,7 +103,9 @@ def test_add_page_sizes_and_orientation():
 
 def test_direct_method_signatures_match_the_dws_client():
     assert list(inspect.signature(Client.add_page).parameters) == [
-        "self", "input_file", "insert_index", "output_path", "page_count", "page_size", "orientation", "password"]
+        "self", "input_file", "insert_index", "page_count", "page_size", "orientation", "output_path", "password"]
+    assert list(inspect.signature(Client.delete_pdf_pages).parameters) == [
+        "self", "input_file", "page_indexes", "output_path", "password"]
     assert list(inspect.signature(Client.split_pdf).parameters)[:4] == ["self", "input_file", "page_ranges", "output_paths"]
 
 

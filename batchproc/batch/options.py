@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from ..errors import ValidationError
 
-Mode = Literal["serial", "thread", "process", "executor"]
+Mode = Literal["serial", "thread", "process", "executor", "dask"]
 
 DEFAULT_MAX_WORKERS = 4
 DEFAULT_MAX_RETRIES = 3
@@ -28,8 +28,10 @@ class BatchOptions:
     """Checked settings of one batch.
 
     mode:                "serial" (this thread, in order), "thread", "process" (our own
-                         pool, the only mode that can kill a worker), or "executor" (the
-                         caller's concurrent.futures.Executor, e.g. Dask's).
+                         pool, the only mode that can kill a worker), "executor" (the
+                         caller's concurrent.futures.Executor), or "dask" (`cluster=`, or
+                         a Dask client's executor; see batch.cluster).
+    cluster:             in "dask" mode, the scheduler address or distributed.Client.
     memory_limit_bytes:  RSS limit per process worker; None outside "process" mode, where
                          it cannot be enforced per file.
     file_timeout_s:      per-file wall-clock limit; enforced by killing the worker in
@@ -47,6 +49,7 @@ class BatchOptions:
     memory_limit_bytes: int | None
     resume: bool
     executor: Executor | None = None
+    cluster: Any = None
 
     @classmethod
     def resolve(
@@ -61,8 +64,9 @@ class BatchOptions:
         max_retries: Any,
         file_timeout: Any,
         memory_limit: Any,
+        cluster: Any = None,
     ) -> "BatchOptions":
-        mode = _mode(parallel, executor, engine_name)
+        mode = _mode(parallel, executor, engine_name, cluster)
         if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
             raise ValidationError(f"max_workers must be a positive integer, got {max_workers!r}")
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
@@ -85,6 +89,7 @@ class BatchOptions:
             memory_limit_bytes=limit,
             resume=bool(resume),
             executor=executor,
+            cluster=cluster,
         )
 
     @property
@@ -105,11 +110,18 @@ def default_memory_limit_bytes(workers: int) -> int:
     return max(MIN_DEFAULT_MEMORY_LIMIT_BYTES, min(share, MAX_DEFAULT_MEMORY_LIMIT_BYTES))
 
 
-def _mode(parallel: Any, executor: Executor | None, engine_name: str) -> Mode:
+def _mode(parallel: Any, executor: Executor | None, engine_name: str, cluster: Any) -> Mode:
+    from .cluster import check_cluster, is_dask_executor
+
+    if cluster is not None:
+        if executor is not None:
+            raise ValidationError("give executor= or cluster=, not both")
+        check_cluster(cluster)
+        return "dask"
     if executor is not None:
         if not isinstance(executor, Executor) and not hasattr(executor, "submit"):
             raise ValidationError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
-        return "executor"
+        return "dask" if is_dask_executor(executor) else "executor"
     if parallel is True:
         return "thread" if engine_name == "dws" else "process"
     if parallel is False:

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,6 @@ from ..engines.base import EngineSpec
 from ..errors import (
     BatchprocError,
     FileTimeoutError,
-    MemoryLimitError,
     OutputWriteError,
     ValidationError,
     WorkerCrashedError,
@@ -48,7 +47,8 @@ from ..errors import (
 from ..inputs import Source
 from ..pipeline import Pipeline
 from .journal import Journal, journal_key
-from .memory import MEMORY_EXIT_CODE, RECYCLE_EXIT_CODE, HostMemory
+from .attribution import attribute_deaths, death_error
+from .memory import HostMemory
 from .naming import OutputNamer
 from .options import BatchOptions
 from .pools import Pool, ProcessPool, make_pool
@@ -181,7 +181,9 @@ class _Batch:
         self._orders = 0
         self._timeouts_checked_at = 0.0
         self._startless_deaths = 0
-        self._previous_sigterm: Any = None
+        self._work_root: Path | None = None
+        self._sigterm_handler: Any = None
+        """The handler our own replaced while the batch runs, or None."""
 
     # -- the loop ----------------------------------------------------------------------
     def run(self, inputs: Iterator[Any]) -> Iterator[FileResult]:
@@ -219,12 +221,12 @@ class _Batch:
         self._state_dir = self._work_root / STATE_DIR_NAME
         self._state_dir.mkdir()
         if threading.current_thread() is threading.main_thread():
-            self._previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+            self._sigterm_handler = signal.signal(signal.SIGTERM, _interrupt) or signal.SIG_DFL
         self._pool = make_pool(self._options)
 
     def _close(self, *, interrupted: bool) -> None:
-        if self._previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, self._previous_sigterm)
+        if self._sigterm_handler is not None:
+            signal.signal(signal.SIGTERM, self._sigterm_handler)
         try:
             if interrupted:
                 for future in self._inflight:
@@ -234,7 +236,7 @@ class _Batch:
         finally:
             if self._journal is not None:
                 self._journal.close()
-            if hasattr(self, "_work_root"):
+            if self._work_root is not None:
                 shutil.rmtree(self._work_root, ignore_errors=True)
 
     # -- feeding work ------------------------------------------------------------------
@@ -290,8 +292,8 @@ class _Batch:
             self._exhausted = True
             return None
         try:
-            source = Source.from_user(value)
-        except Exception as exc:  # unsupported type, unreadable file object
+            source = self._pool.admit(Source.from_user(value))  # type: ignore[union-attr]
+        except Exception as exc:  # unsupported type, unreadable file object, refused by the pool
             label = _describe(value)
             self._finish(FileResult(index, value, label, error=portable_error(exc, label), attempts=0))
             return None
@@ -335,8 +337,8 @@ class _Batch:
             return
         for future in [f for f in self._inflight if f.done()]:  # submission order
             order = self._inflight.pop(future)
-            if future.cancelled():
-                self._drop(order)
+            if future.cancelled():  # by the executor itself (Dask's scheduler): ours leave _inflight
+                self._order_failed(order, CancelledError())
                 continue
             error = future.exception()
             if error is None:
@@ -385,15 +387,12 @@ class _Batch:
         pool = self._pool
         assert isinstance(pool, ProcessPool)
         died = pool.restart()  # every future is final after this
-        busy = {b.pid: b.index for b in busy_workers(self._state_dir)}
+        deaths = attribute_deaths(died, {b.pid: b.index for b in busy_workers(self._state_dir)})
         clear_markers(self._state_dir)
-        culprits = {busy[pid]: code for pid, code in died.items() if pid in busy}
-        recycled = bool(died) and all(code == RECYCLE_EXIT_CODE for code in died.values())
-        if not busy and not recycled:  # no worker had started a file: they die on start-up
+        if deaths.startless:
             self._startless_deaths += 1
             if self._startless_deaths >= MAX_STARTLESS_DEATHS:
                 raise WorkerCrashedError(f"worker processes keep dying before they start a file (exit codes {died})")
-        unexplained = bool(busy) and not culprits and not recycled
         lost: list[_Pending] = []
         for future, order in list(self._inflight.items()):
             del self._inflight[future]
@@ -404,11 +403,17 @@ class _Batch:
                 lost += [self._live[t.index] for t in order.tasks if t.index in self._live]
         rerun: list[_Pending] = []
         for pending in lost:
-            if pending.index in culprits:
+            if pending.index in deaths.culprits:
                 pending.attempts += 1
-                self._fail(pending, self._death_error(pending, culprits[pending.index]))
+                error = death_error(
+                    deaths.culprits[pending.index],
+                    timed_out=pending.index in self._timed_out,
+                    file_timeout_s=self._options.file_timeout_s,
+                    memory_limit_bytes=self._options.memory_limit_bytes,
+                )
+                self._fail(pending, error)
                 continue
-            if unexplained and pending.index in busy.values():  # which one killed it is unknown
+            if pending.index in deaths.suspects:
                 pending.crashes += 1
                 if pending.crashes >= 2:
                     pending.attempts += 1
@@ -421,21 +426,19 @@ class _Batch:
         else:
             self._ready.extendleft(reversed(rerun))
 
-    def _death_error(self, pending: _Pending, exit_code: int) -> BatchprocError:
-        if pending.index in self._timed_out:
-            return FileTimeoutError(
-                f"ran longer than file_timeout ({self._options.file_timeout_s:g} s); its worker was stopped"
-            )
-        if exit_code == MEMORY_EXIT_CODE:
-            limit_mib = (self._options.memory_limit_bytes or 0) / (1 << 20)
-            return MemoryLimitError(f"the worker's memory passed memory_limit ({limit_mib:.0f} MiB); it was replaced")
-        how = f"signal {signal.Signals(-exit_code).name}" if exit_code < 0 else f"exit code {exit_code}"
-        return WorkerCrashedError(f"the worker process died ({how}) while processing it")
-
     def _order_failed(self, order: WorkOrder, error: BaseException) -> None:
         """The executor could not run an order (a Dask worker lost, a pickling error).
-        Alone, the input fails; with others, each is retried alone to find which."""
+        If the pool can tell which inputs caused it, they fail and the others run again.
+        Else alone, the input fails; with others, each is retried alone to find which."""
         pendings = [self._live[t.index] for t in order.tasks if t.index in self._live]
+        blamed = self._pool.blame(order, error)  # type: ignore[union-attr]
+        if blamed is not None:
+            for pending in pendings:
+                if pending.index in blamed:
+                    pending.attempts += 1
+                    self._fail(pending, blamed[pending.index])
+            self._ready.extendleft(reversed([p for p in pendings if p.index not in blamed]))
+            return
         if len(pendings) == 1:
             pending = pendings[0]
             pending.attempts += 1

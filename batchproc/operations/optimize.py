@@ -6,11 +6,16 @@ What each option does here:
                                    -/300/200/150 dpi as displayed; an image is replaced only
                                    when the result is smaller;
   grayscale_images                 every image becomes DeviceGray (JPEG);
+  grayscale_text / _graphics       text / vector colours become gray (grayscale.py);
+  grayscale_form_fields / _annotations
+                                   the appearance streams of form-field widgets / other
+                                   annotations become gray (grayscale.py);
   disable_images                   images (XObjects and inline) are removed from the pages;
   linearize                        "fast web view" (pikepdf's linearized save).
 Always: object streams, compressed (and re-compressed) streams, unused resources dropped.
-grayscale_text / grayscale_graphics / grayscale_form_fields / grayscale_annotations and
-mrc_compression cannot be done faithfully here and raise UnsupportedOperationError.
+mrc_compression (mixed raster content) is not available locally: UnsupportedOperationError.
+(Ghostscript's -sColorConversionStrategy=Gray is not used for the grayscale options: it
+converts everything at once, annotations included, and drops interactive forms.)
 
 Unlike the DWS v1 client, which raises ValueError("No optimization is enabled") when no
 flag is set, the step with only defaults is valid: it does what the DWS server does for
@@ -29,14 +34,13 @@ import pikepdf
 
 from ..engines.local.document import Document
 from ..errors import UnsupportedOperationError
+from .grayscale import grayscale_appearances, grayscale_content
 from .registry import Param, operation
 
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = {1: 90, 2: 80, 3: 65, 4: 50}
 MAX_IMAGE_DPI = {1: None, 2: 300, 3: 200, 4: 150}
-UNSUPPORTED = ("grayscale_text", "grayscale_graphics", "grayscale_form_fields", "grayscale_annotations",
-               "mrc_compression")
 
 
 def _quality(value: int) -> str | None:
@@ -45,27 +49,31 @@ def _quality(value: int) -> str | None:
 
 @operation(
     "optimize_pdf",
-    Param("grayscale_text", bool, default=False, doc="not supported by the local engine"),
-    Param("grayscale_graphics", bool, default=False, doc="not supported by the local engine"),
+    Param("grayscale_text", bool, default=False, doc="convert text colours to gray"),
+    Param("grayscale_graphics", bool, default=False, doc="convert vector graphics colours to gray"),
     Param("grayscale_images", bool, default=False, doc="convert every image to grayscale"),
-    Param("grayscale_form_fields", bool, default=False, doc="not supported by the local engine"),
-    Param("grayscale_annotations", bool, default=False, doc="not supported by the local engine"),
+    Param("grayscale_form_fields", bool, default=False, doc="convert form fields' appearances to gray"),
+    Param("grayscale_annotations", bool, default=False, doc="convert annotations' appearances to gray"),
     Param("disable_images", bool, default=False, doc="remove every image from the pages"),
     Param("mrc_compression", bool, default=False, doc="not supported by the local engine"),
     Param("image_optimization_quality", int, default=2, check=_quality,
           doc="1 (least optimisation, best quality) to 4 (smallest images)"),
     Param("linearize", bool, default=False, doc="write a linearized ('fast web view') PDF"),
-    doc="Make the PDF smaller: recompress or remove images, pack objects, optionally linearize.",
+    doc="Make the PDF smaller: recompress or remove images, convert colours to gray, pack objects, "
+        "optionally linearize.",
 )
-def optimize_pdf(doc: Document, *, grayscale_images: bool, disable_images: bool,
-                 image_optimization_quality: int, linearize: bool, **unsupported: bool) -> None:
-    asked = [name for name in UNSUPPORTED if unsupported[name]]
-    if asked:
+def optimize_pdf(doc: Document, *, grayscale_text: bool, grayscale_graphics: bool, grayscale_images: bool,
+                 grayscale_form_fields: bool, grayscale_annotations: bool, disable_images: bool,
+                 mrc_compression: bool, image_optimization_quality: int, linearize: bool) -> None:
+    if mrc_compression:
         raise UnsupportedOperationError(
-            f"optimize_pdf: {', '.join(asked)} cannot be done faithfully by the local engine; "
-            "use the dws engine for that option"
+            "optimize_pdf: mrc_compression cannot be done by the local engine; use the dws engine for it"
         )
     pdf = doc.pdf
+    if grayscale_text or grayscale_graphics:
+        grayscale_content(pdf, text=grayscale_text, graphics=grayscale_graphics)
+    if grayscale_form_fields or grayscale_annotations:
+        grayscale_appearances(pdf, widgets=grayscale_form_fields, others=grayscale_annotations)
     if disable_images:
         _remove_images(pdf)
     else:

@@ -58,8 +58,8 @@ OCR_LANGUAGES = frozenset(
     "que ron rus san sin slk slv snd sp1 spa sqi srp sun swa swe syr tam tat tel tgk tgl "
     "tha tir ton tur uig ukr urd uzb vie yid yor".split()
 )
-OCR_SHORT_CODES = {"en": "english", "de": "deu", "es": "spa", "fr": "fra"}
-"""Two-letter codes users type, mapped to values of the protocol's OcrLanguage enum."""
+OCR_SHORT_CODES = {"en": "english", "de": "deu"}
+"""The v1 client's two-letter aliases, mapped to values of the protocol's OcrLanguage enum."""
 WATERMARK_MARGIN_PT = 0
 """Distance from the page edges of a watermark placed with a `position` other than center."""
 WATERMARK_OFFSETS = {
@@ -454,7 +454,7 @@ def _watermark(c: _Compiler, d: _Draft, p: dict[str, Any]) -> list[_Draft]:
 def _ocr(c: _Compiler, d: _Draft, p: dict[str, Any]) -> list[_Draft]:
     language = p["language"]
     names = language.split("+") if isinstance(language, str) else list(language)
-    mapped = [OCR_SHORT_CODES.get(n.lower(), n.lower()) for n in names]
+    mapped = [OCR_SHORT_CODES.get(n.strip().lower(), n.strip().lower()) for n in names]
     unknown = [n for n, m in zip(names, mapped) if m not in OCR_LANGUAGES]
     if unknown:
         raise _unsupported(f"OCR language {unknown[0]!r}")

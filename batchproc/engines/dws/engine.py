@@ -27,7 +27,7 @@ from .compile import DOCUMENT, BuildRequest, PageCountNeeded, Plan, compile_pipe
 from .options import OPTION_NAMES, DWSOptions
 
 if TYPE_CHECKING:
-    from .transport import Transport, Upload
+    from .transport import Upload
 
 _counter = itertools.count()
 
@@ -47,24 +47,15 @@ class DWSEngine(Engine):
             raise ValidationError(f"unknown option(s) for the dws engine: {', '.join(unknown)}; "
                                   f"it takes {', '.join(OPTION_NAMES)}")
         self.options = DWSOptions.from_options(**options)
-        self._transport: Transport | None = None
+        from .transport import Transport
+
+        self.transport = Transport(self.options)
 
     def __repr__(self) -> str:
         return f"DWSEngine(base_url={self.options.base_url!r})"
 
-    @property
-    def transport(self) -> Transport:
-        """The HTTP session, made on first use (requests is imported only then)."""
-        if self._transport is None:
-            from .transport import Transport
-
-            self._transport = Transport(self.options)
-        return self._transport
-
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        self.transport.close()
 
     def plan(self, pipeline: Pipeline, source: Source, workdir: Path) -> tuple[Plan, Upload]:
         """The requests for `source`, and the upload of the document they start from.
