@@ -172,14 +172,17 @@ def many_pages_pdf(path: Path, *, pages: int = 5000) -> Path:
     return path
 
 
-def huge_image_pdf(path: Path, *, side: int = 20000) -> Path:
-    """One letter page showing a `side` x `side` 1-bit image (400 Mpx; ~50 KB on disk)."""
+def huge_image_pdf(path: Path, *, side: int = 20000, text: bool = True) -> Path:
+    """One letter page showing a `side` x `side` 1-bit image (400 Mpx; ~50 KB on disk),
+    over a line of text, or alone (`text=False`: a "scan" that OCR must look at)."""
     row_bytes = (side + 7) // 8
     compressor = zlib.compressobj(9)
     row = b"\xff" * row_bytes
     parts = [compressor.compress(row) for _ in range(side)]
     parts.append(compressor.flush())
     with pikepdf.open(io.BytesIO(text_pdf(pages=1, text="Poster"))) as pdf:
+        if not text:
+            pdf.pages[0].obj.Contents = pdf.make_stream(b"")
         image = pikepdf.Stream(pdf, b"".join(parts))
         image.Type = pikepdf.Name.XObject
         image.Subtype = pikepdf.Name.Image

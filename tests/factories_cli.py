@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -53,17 +52,6 @@ def pdf_folder(folder: Path, count: int, *, pages: int = 2) -> list[Path]:
         text_pdf(path, pages=pages, text=f"Document {n}")
         paths.append(path)
     return paths
-
-
-def long_pdf(path: Path, *, pages: int = 3000) -> Path:
-    """A PDF of `pages` copies of one text page: a fraction of a second of work per step."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(text_pdf(pages=1))) as pdf:
-        for _ in range(pages - 1):
-            pdf.pages.append(pdf.pages[0])
-        pdf.save(path)
-    return path
 
 
 def read_json_report(path: Path) -> list[dict]:

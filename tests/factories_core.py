@@ -64,13 +64,15 @@ def _annotation(pdf, font, subtype, nm, rect, text) -> pikepdf.Object:
 
 def scanned_pdf(
     path: Path | None = None, *, lines: list[str], dpi: int = 300, rotate: int = 0, with_drawing: bool = False,
-    image_format: str = "PNG", mode: str = "L",
+    image_format: str = "PNG", mode: str = "L", stored_sideways: bool = False,
 ) -> bytes:
     """One letter-size page holding only an image (no text layer) of `lines`, at `dpi`.
 
     Line n starts 1 inch from the left and 1 + 0.6 n inches from the top of the image.
     `with_drawing` adds a small vector rectangle, so the page is no longer a bare scan.
     `image_format` and `mode` choose how the scan is stored (PNG or JPEG; L, RGB or 1).
+    `stored_sideways` stores the image turned a quarter counter-clockwise, as scanners
+    do; add `rotate=90` to make the page read upright again.
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -80,6 +82,8 @@ def scanned_pdf(
     font = ImageFont.truetype(DEJAVU, size=int(dpi * 0.3))
     for number, line in enumerate(lines):
         draw.text((dpi, dpi + number * int(dpi * 0.6)), line, font=font, fill=0)
+    if stored_sideways:
+        image = image.rotate(90, expand=True)
     png = io.BytesIO()
     image.convert(mode).save(png, format=image_format, dpi=(dpi, dpi))
     import img2pdf

@@ -123,3 +123,28 @@ def fault_recycle(doc, *, name_contains: str, state_dir: str) -> None:
     worker._slots.slot.marker.idle()  # as before a file starts
     memory._limit_bytes = 1
     memory.recycle_if_over_limit()
+
+
+@operation(
+    "fault_count_concurrency",
+    Param("state_dir", str),
+    Param("seconds", (int, float), default=0.2),
+    doc="Hold each input for `seconds` and record in state_dir/max the most inputs seen "
+    "running at once (one marker file per running input).",
+)
+def fault_count_concurrency(doc, *, state_dir: str, seconds: float) -> None:
+    folder = Path(state_dir)
+    mine = folder / (Path(doc.label).name + ".running")
+    mine.touch()
+    try:
+        running = len(list(folder.glob("*.running")))
+        peak = folder / "max"
+        with _peak_lock:
+            seen = int(peak.read_text()) if peak.exists() else 0
+            peak.write_text(str(max(seen, running)))
+        time.sleep(seconds)
+    finally:
+        mine.unlink()
+
+
+_peak_lock = threading.Lock()

@@ -19,7 +19,7 @@ fault_ops.enable()
 def dask_executor():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     )
     client = distributed.Client(cluster)
     try:
@@ -127,13 +127,13 @@ def test_retries_stop_after_max_retries(tmp_path, run_on):
 
 
 def test_continue_on_error_false_stops_at_the_first_failure_and_returns(tmp_path, run_on):
-    files = pdf_batch(tmp_path / "in", 60)
+    files = pdf_batch(tmp_path / "in", 300)
     bad = bad_inputs(tmp_path / "bad")["corrupt"]
     inputs = itertools.chain(files[:3], [bad], files[3:])
     out = tmp_path / "out"
     result = Client().batch_process(inputs, ROTATE_90, out, continue_on_error=False, **run_on)
     assert [type(e) for _, e in result.failed] == [errors.CorruptDocumentError]
-    assert result.total_processed < 61
+    assert result.total_processed < 301  # orders already running (a few files each) are reported
     written = {p for p in out.iterdir() if not p.name.startswith(".")}
     assert written == {output for _, output in result.successful}
     if run_on.get("parallel") is False:
@@ -205,3 +205,28 @@ def test_operation_errors_are_raised_before_any_work(tmp_path, run_on):
     with pytest.raises(errors.OperationError, match="step 1"):
         Client().batch_process(files, [*ROTATE_90, {"method": "rotate_pages", "params": {"degrees": 45}}], tmp_path / "out", **run_on)
     assert not any((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("host_memory_low", [False, True])
+def test_the_parent_holds_back_work_while_host_memory_is_low(tmp_path, monkeypatch, host_memory_low):
+    from batchproc.batch.memory import HostMemory
+
+    monkeypatch.setattr(HostMemory, "low", lambda self: host_memory_low)
+    files = pdf_batch(tmp_path / "in", 6)
+    state = tmp_path / "state"
+    state.mkdir()
+    operations = [{"method": "fault_count_concurrency", "params": {"state_dir": str(state)}}, *ROTATE_90]
+    result = Client().batch_process(files, operations, tmp_path / "out", parallel="thread", max_workers=3)
+    assert len(result.successful) == 6
+    peak = int((state / "max").read_text())
+    assert peak == 1 if host_memory_low else peak > 1
+
+
+def test_continue_on_error_false_stops_at_a_failure_before_work(tmp_path, run_on):
+    files = pdf_batch(tmp_path / "a", 3) + pdf_batch(tmp_path / "b", 3)  # b/doc0.pdf collides with a/doc0.pdf
+    result = Client().batch_process(
+        files, ROTATE_90, tmp_path / "out", output_format="{name}{ext}", continue_on_error=False, **run_on
+    )
+    assert [(s, type(e)) for s, e in result.failed] == [(files[3], errors.OutputNameError)]
+    assert sorted(s for s, _ in result.successful) <= sorted(files[:3])
+    assert files[4] not in [s for s, _ in result.successful]

@@ -5,6 +5,7 @@ Every test runs the real command in a subprocess, except the pure parsing helper
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from batchproc.cli.args import group_op_words, parse_size
+from batchproc.cli.inputs import count_inputs, iter_inputs
 from batchproc.cli.steps import operation_from_words
 from batchproc.operations import load_all
 from tests.factories_cli import batchproc, command_env, pdf_folder
@@ -220,3 +222,15 @@ def test_the_installed_console_script_runs_from_any_folder(tmp_path):
     result = subprocess.run([str(script), "ops", "rotate_pages"], cwd=tmp_path, capture_output=True, text=True,
                             env={k: v for k, v in command_env().items() if k != "PYTHONPATH"}, timeout=120)
     assert result.returncode == 0 and result.stdout.startswith("rotate_pages")
+
+
+def test_inputs_are_enumerated_lazily_and_leave_out_hidden_files_other_files_and_the_output_folder(tmp_path):
+    pdf_folder(tmp_path / "in", 2)
+    pdf_folder(tmp_path / "in" / "out", 1)  # the output folder of an earlier run
+    pdf_folder(tmp_path / "in" / ".cache", 1)
+    (tmp_path / "in" / "scan.TIFF").write_bytes(b"II*\x00")
+    (tmp_path / "in" / "notes.md").write_text("# notes")
+    found = iter_inputs([str(tmp_path / "in")], recursive=True, skip_dir=tmp_path / "in" / "out")
+    assert inspect.isgenerator(found)
+    assert sorted(p.name for p in found) == ["doc-00.pdf", "doc-01.pdf", "scan.TIFF"]
+    assert count_inputs([str(tmp_path / "in")], recursive=True) == 4  # no output folder to leave out

@@ -1,20 +1,40 @@
-"""`batchproc demo`: samples generated, batched on the local engine, every output stamped."""
+"""`batchproc demo`: samples generated, batched on the local engine, every output stamped.
+
+The demo runs once per module (about ten seconds: LibreOffice and Tesseract); each test
+checks one part of what it promised.
+"""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pikepdf
+import pytest
 
 from tests.factories import page_texts
 from tests.factories_cli import batchproc, read_json_report
 
 
-def test_demo_batches_the_samples_and_every_output_carries_the_watermark(tmp_path):
-    result = batchproc("demo", "--dir", "demo", "--reports", "4", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    folder = tmp_path_factory.mktemp("demo")
+    return batchproc("demo", "--dir", "demo", "--reports", "4", cwd=folder), folder / "demo"
+
+
+def test_demo_exits_0_shows_its_commands_and_writes_a_report_per_batch(demo):
+    result, folder = demo
     assert result.returncode == 0, result.stderr
     assert "$ batchproc run demo/samples/documents -o demo/results/documents" in result.stderr
     assert "7 succeeded, 0 failed" in result.stderr and "1 succeeded, 0 failed" in result.stderr
+    for batch, count in (("documents", 7), ("scans", 1)):
+        records = read_json_report(folder / f"report-{batch}.json")
+        assert len(records) == count and {r["status"] for r in records} == {"ok"}
 
-    documents = tmp_path / "demo" / "results" / "documents"
+
+def test_every_document_is_stamped_confidential_office_files_converted_and_forms_flattened(demo):
+    _, folder = demo
+    documents = folder / "results" / "documents"
     names = sorted(p.name for p in documents.iterdir() if not p.name.startswith("."))
     assert names == ["application-form.pdf", "budget.pdf", "memo.pdf",
                      "report-001.pdf", "report-002.pdf", "report-003.pdf", "report-004.pdf"]
@@ -30,12 +50,12 @@ def test_demo_batches_the_samples_and_every_output_carries_the_watermark(tmp_pat
         assert "/Annots" not in report.pages[0].obj  # the review note is now page content
     assert "Reviewed - OK" in page_texts(documents / "report-004.pdf")[0]
 
-    scan = tmp_path / "demo" / "results" / "scans" / "scanned-letter.pdf"
+
+def test_the_sideways_scan_is_turned_upright_read_and_stamped(demo):
+    _, folder = demo
+    scan = folder / "results" / "scans" / "scanned-letter.pdf"
     with pikepdf.open(scan) as pdf:
         assert int(pdf.pages[0].obj.Rotate) == 90  # turned upright
     (text,) = page_texts(scan)
-    assert "Billing Team" in text and "CONFIDENTIAL" in text  # OCR'd, then stamped
-
-    for batch, count in (("documents", 7), ("scans", 1)):
-        records = read_json_report(tmp_path / "demo" / f"report-{batch}.json")
-        assert len(records) == count and {r["status"] for r in records} == {"ok"}
+    assert "CONFIDENTIAL" in text
+    assert "Billing Team" in text  # OCR read the page as the reader sees it

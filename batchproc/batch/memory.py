@@ -8,9 +8,10 @@ gone. PR_SET_PDEATHSIG is not enough on its own: a forkserver worker's OS parent
 fork server, which outlives a killed batch parent because every worker holds the pipe
 end it watches. RLIMIT_AS is not used: pdfium, numpy and glibc's per-thread
 arenas reserve far more address space than they touch, so an address-space limit fails
-healthy files long before RSS is high.
+healthy files long before RSS is high (measured here: after a pdfium render and a few
+threads, a worker had 53 MiB resident but 364 MiB of address space).
 
-Parent side: `host_memory_low()` says whether the host's available memory is below
+Parent side: `HostMemory.low()` says whether the host's available memory is below
 LOW_HOST_MEMORY_BYTES, in which case the runner waits for a file to finish before it
 submits more work.
 """

@@ -9,7 +9,7 @@ returns a generator that:
      if the journal says an earlier run finished it, else packed into a work order of
      k inputs, k adapting so that an order is about TARGET_ORDER_S of work;
   3. settles each outcome in the parent: journal entry, retry with backoff, or failure;
-     a dead worker is traced to the input it was on (see pools and tracking), which
+     a dead worker is traced to the input it was on (see attribution), which
      fails alone, while the other inputs it took down are re-run;
   4. yields one FileResult per input, in order of completion;
   5. when the inputs run out, on Ctrl-C/SIGTERM, or after the first failure with
@@ -46,8 +46,8 @@ from ..errors import (
 )
 from ..inputs import Source
 from ..pipeline import Pipeline
-from .journal import Journal, journal_key
 from .attribution import attribute_deaths, death_error
+from .journal import Journal, journal_key
 from .memory import HostMemory
 from .naming import OutputNamer
 from .options import BatchOptions
@@ -65,9 +65,9 @@ MAX_ORDER_SIZE = 32
 POLL_S = 0.1
 """How often the parent looks at timeouts and due retries while it waits."""
 BACKLOG = 64
+"""Results (skips, naming failures) buffered before the parent yields them."""
 MAX_STARTLESS_DEATHS = 3
 """A pool whose workers die this many times before starting any file stops the batch."""
-"""Results (skips, naming failures) buffered before the parent yields them."""
 
 
 def iter_batch(
@@ -247,6 +247,10 @@ class _Batch:
             if self._inflight and self._host.low():
                 return  # let running files finish before adding more
             pendings = self._take(self._order_size())
+            if self._stopping:  # an input failed before work and continue_on_error=False
+                for pending in pendings:
+                    self._live.pop(pending.index, None)
+                return
             if not pendings:
                 return
             self._orders += 1
@@ -261,7 +265,7 @@ class _Batch:
             try:
                 self._inflight[self._pool.submit(order)] = order
             except BrokenProcessPool:  # a worker died since we last looked
-                self._ready.extendleft(reversed(pendings))
+                self._rerun(pendings)
                 self._recover_from_dead_worker()
 
     def _take(self, size: int) -> list[_Pending]:
@@ -276,7 +280,7 @@ class _Batch:
                 if pending.crashes:
                     break
                 continue
-            if self._exhausted or len(self._finished) >= BACKLOG:
+            if self._exhausted or self._stopping or len(self._finished) >= BACKLOG:
                 break
             pending = self._next_input()
             if pending is not None:
@@ -420,11 +424,7 @@ class _Batch:
                     self._fail(pending, WorkerCrashedError("a worker process died twice while processing it"))
                     continue
             rerun.append(pending)
-        if self._stopping:
-            for pending in rerun:
-                self._live.pop(pending.index, None)
-        else:
-            self._ready.extendleft(reversed(rerun))
+        self._rerun(rerun)
 
     def _order_failed(self, order: WorkOrder, error: BaseException) -> None:
         """The executor could not run an order (a Dask worker lost, a pickling error).
@@ -437,7 +437,7 @@ class _Batch:
                 if pending.index in blamed:
                     pending.attempts += 1
                     self._fail(pending, blamed[pending.index])
-            self._ready.extendleft(reversed([p for p in pendings if p.index not in blamed]))
+            self._rerun([p for p in pendings if p.index not in blamed])
             return
         if len(pendings) == 1:
             pending = pendings[0]
@@ -446,7 +446,7 @@ class _Batch:
             return
         for pending in pendings:
             pending.crashes = max(pending.crashes, 1)
-        self._ready.extendleft(reversed(pendings))
+        self._rerun(pendings)
 
     def _check_timeouts(self) -> None:
         limit = self._options.file_timeout_s
@@ -508,6 +508,14 @@ class _Batch:
             self._live.pop(pending.index, None)
         self._ready.clear()
         self._delayed.clear()
+
+    def _rerun(self, pendings: list[_Pending]) -> None:
+        """Queue inputs to run again, ahead of new ones (dropped once the batch stops)."""
+        if self._stopping:
+            for pending in pendings:
+                self._live.pop(pending.index, None)
+        else:
+            self._ready.extendleft(reversed(pendings))
 
     def _drop(self, order: WorkOrder) -> None:
         for task in order.tasks:

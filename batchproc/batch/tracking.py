@@ -34,7 +34,11 @@ class TaskMarker:
         os.pwrite(self._fd, _IDLE, 0)
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    __del__ = close  # a pool thread's marker goes with its thread
 
 
 @dataclass(frozen=True)

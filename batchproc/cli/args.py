@@ -102,6 +102,10 @@ def _add_run(commands) -> None:
                              help="fail a file whose worker grows past this resident memory, e.g. 512M, 2G")
     run_options.add_argument("--dry-run", action="store_true",
                              help="validate the pipeline and list the planned outputs; process nothing")
+    run_options.add_argument("--dask", dest="dask_address", metavar="ADDRESS",
+                             help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                             "the inputs and OUT_DIR must be at the same paths on every worker; give -j the "
+                             "cluster's total worker threads")
 
     engine = run.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "dws"), default="local",

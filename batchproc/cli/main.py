@@ -123,6 +123,8 @@ def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
         options["max_workers"] = args.workers
     if args.retries is not None:
         options["max_retries"] = args.retries
+    if args.dask_address:
+        options["cluster"] = args.dask_address
     return options
 
 

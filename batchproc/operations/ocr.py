@@ -1,9 +1,9 @@
 """ocr_pdf: add an invisible, searchable text layer to pages that have no text.
 
 Pages that already carry text (born-digital, or OCRed before) are left as they are. Every
-other page is shown to Tesseract as a grayscale picture: a bare scan (one image filling
-the page) as its own image, without rendering or resampling; any other page rendered at
-`OCR_DPI` with pdfium as the reader sees it. Tesseract reads a batch of pages per run (the
+other page is shown to Tesseract as a grayscale picture of what the reader sees: a bare
+scan (one image filling the page) as its own image, turned by the page's /Rotate but
+neither rendered nor resampled; any other page rendered at `OCR_DPI` with pdfium. Tesseract reads a batch of pages per run (the
 language model loads once) and writes a text-only PDF whose pages are laid over the
 originals. The pages' own images and drawings are kept untouched.
 
@@ -23,7 +23,7 @@ from pikepdf import Matrix, Name
 
 from ..engines.local import guards
 from ..engines.local.document import Document
-from ..engines.local.overlay import draw_form, view_size, view_to_user
+from ..engines.local.overlay import draw_form, page_rotation, view_size, view_to_user
 from ..errors import CorruptDocumentError, ExternalToolError
 from ..external import tesseract
 from .pdfium import open_pdfium, render_scale
@@ -127,13 +127,13 @@ def ocr_pdf(doc: Document, *, language: str | list[str]) -> None:
             if len(text_pdf.pages) != len(batch):
                 raise ExternalToolError(f"Tesseract returned {len(text_pdf.pages)} page(s) for {len(batch)} image(s)")
             for plan, text_page in zip(batch, text_pdf.pages):
-                _lay_over(pdf, pdf.pages[plan.index], text_page, in_view=not plan.scanned)
+                _lay_over(pdf, pdf.pages[plan.index], text_page)
 
 
 @dataclass(frozen=True)
 class PagePlan:
-    """How page `index` is shown to Tesseract: its own scanned image (`scanned`, laid out
-    in the page's user space) or a render of what the reader sees, at `dpi`."""
+    """How page `index` is shown to Tesseract, always as the reader sees it (turned by
+    /Rotate): its own scanned image (`scanned`) or a render, at `dpi`."""
 
     index: int
     dpi: int
@@ -155,7 +155,7 @@ def _write_image(plan: PagePlan, page: pikepdf.Page, rendered: Any, path: Path) 
     if plan.scanned:
         image, _ = _scan_image(page)  # type: ignore[misc]
         try:
-            return _write_scan(image, path)
+            return _write_scan(image, path, page_rotation(page))
         except (pikepdf.PdfError, NotImplementedError, ValueError, OSError) as exc:
             raise CorruptDocumentError(f"the scanned image of page {plan.index + 1} cannot be decoded: {exc}") from None
     pdfium_page = rendered[plan.index]
@@ -166,22 +166,29 @@ def _write_image(plan: PagePlan, page: pikepdf.Page, rendered: Any, path: Path) 
     return path
 
 
-def _write_scan(image: pikepdf.Stream, path: Path) -> Path:
-    """Write a scan for Tesseract with as little decoding as possible: JPEG data as it is,
-    8-bit gray or RGB pixels behind a PNM header, anything else through Pillow."""
+def _write_scan(image: pikepdf.Stream, path: Path, rotation: int) -> Path:
+    """Write a scan for Tesseract, upright as the reader sees it, decoding as little as
+    possible: an unturned page's JPEG data as it is, or its 8-bit gray or RGB pixels behind
+    a PNM header; anything else decoded and turned with Pillow."""
     filters = image.get(Name.Filter)
-    plain = image.get(Name.BitsPerComponent) == 8 and Name.Decode not in image
+    plain = rotation == 0 and image.get(Name.BitsPerComponent) == 8 and Name.Decode not in image
     if plain and filters == Name.DCTDecode:
         path = path.with_suffix(".jpg")
         path.write_bytes(image.read_raw_bytes())
         return path
-    if plain and image.ColorSpace in (Name.DeviceGray, Name.DeviceRGB) and filters != Name.DCTDecode:
+    if plain and image.ColorSpace in (Name.DeviceGray, Name.DeviceRGB):
         magic = b"P5" if image.ColorSpace == Name.DeviceGray else b"P6"
         with path.open("wb") as out:
             out.write(b"%s %d %d 255\n" % (magic, int(image.Width), int(image.Height)))
             out.write(image.read_bytes())
         return path
-    pikepdf.PdfImage(image).as_pil_image().convert("L").save(path, format="PPM")
+    from PIL import Image
+
+    picture = pikepdf.PdfImage(image).as_pil_image().convert("L")
+    if rotation:  # /Rotate turns clockwise; Pillow's ROTATE_n turn counter-clockwise
+        turn = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+        picture = picture.transpose(turn[rotation])
+    picture.save(path, format="PPM")
     return path
 
 
@@ -237,17 +244,11 @@ def _has_text(page: Any) -> bool:
         page.close()
 
 
-def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, text_page: pikepdf.Page, in_view: bool) -> None:
-    """Draw Tesseract's text-only page exactly over `page`: over what the reader sees for a
-    rendered page, over the CropBox in user space for a page's own scan."""
+def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, text_page: pikepdf.Page) -> None:
+    """Draw Tesseract's text-only page (laid out as the reader sees the page) over `page`."""
     form = pdf.copy_foreign(text_page.as_form_xobject())
     layer_w = float(text_page.mediabox[2]) - float(text_page.mediabox[0])
     layer_h = float(text_page.mediabox[3]) - float(text_page.mediabox[1])
-    if in_view:
-        width, height = view_size(page)
-        place = view_to_user(page)
-    else:
-        x0, y0, x1, y1 = (float(v) for v in page.cropbox)
-        width, height = x1 - x0, y1 - y0
-        place = Matrix(1, 0, 0, 1, x0, y0)
-    draw_form(pdf, page, form, Matrix(width / layer_w, 0, 0, height / layer_h, 0, 0) @ place, prefix="BpOcr")
+    width, height = view_size(page)
+    fit = Matrix(width / layer_w, 0, 0, height / layer_h, 0, 0)
+    draw_form(pdf, page, form, fit @ view_to_user(page), prefix="BpOcr")

@@ -17,6 +17,7 @@ import io
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from .registry import Param, operation
 POSITIONS = ("top-left", "top-center", "top-right", "center", "bottom-left", "bottom-center", "bottom-right")
 FETCH_TIMEOUT_S = (10.0, 60.0)  # connect, read
 LINE_SPACING = 1.15
+_MARK_LOCK = threading.Lock()
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _FAMILIES = {
@@ -116,7 +118,8 @@ def watermark_pdf(
     else:
         mark = _image_mark(_file_key(image_file), style)
     pdf = doc.pdf
-    form = pdf.copy_foreign(mark.form)
+    with _MARK_LOCK:  # the cached mark's Pdf is shared by every thread of this worker
+        form = pdf.copy_foreign(mark.form)
     for page in pdf.pages:
         draw_form(pdf, page, form, _placement(page, mark.width, mark.height, position, float(rotation)), prefix="BpMark")
 

@@ -56,7 +56,10 @@ class LocalEngine(Engine):
                 raise guards.bomb_error("a stream").with_source(source.label) from None
             raise CorruptDocumentError(f"damaged PDF: {guards.first_line(exc)}", source=source.label) from None
         except RecursionError:
-            raise CorruptDocumentError("object references nest too deeply or loop", source=source.label) from None
+            raise CorruptDocumentError(
+                "something nests too deeply or loops (the PDF's object references, or a step's data)",
+                source=source.label,
+            ) from None
         except MemoryError:
             raise MemoryLimitError("ran out of memory while processing this file", source=source.label) from None
         except OSError as exc:

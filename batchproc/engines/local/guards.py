@@ -28,6 +28,9 @@ MAX_IMAGE_PIXELS = 250_000_000
 """The largest image a page may show to a program that renders images at their own
 resolution (Pillow's and OCRmyPDF's bomb guards use about this): 750 MB of RGB."""
 
+MAX_FLATE_RATIO = 1032
+"""Deflate's largest possible expansion (one 258-byte match per 2 bits, RFC 1951)."""
+
 _SKIPPED_SUBTYPES = (pikepdf.Name.Image,)
 _SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
 _limits_set = False
@@ -95,16 +98,18 @@ def inspect_input(pdf: pikepdf.Pdf) -> bool:
 def _is_bomb(stream: pikepdf.Stream) -> bool:
     """Whether `stream` decodes to more than MAX_STREAM_BYTES.
 
-    Plain Flate (nearly every stream) is inflated here in 1 MB slices and thrown away, so
-    the check costs constant memory; other filter chains are decoded by qpdf under its cap.
-    Undecodable data (a bad filter, corrupt Flate) is not a bomb: qpdf recovers what it
-    can, and the steps that need the stream report what they cannot.
+    Plain Flate (nearly every stream) cannot inflate more than MAX_FLATE_RATIO times its
+    size, so small streams need no decoding at all; larger ones are inflated here in 1 MB
+    slices and thrown away (constant memory). Other filter chains are decoded by qpdf
+    under its cap. Undecodable data (a bad filter, corrupt Flate) is not a bomb: qpdf
+    recovers what it can, and the steps that need the stream report what they cannot.
     """
     filters = stream.get("/Filter")
     if isinstance(filters, pikepdf.Array) and len(filters) == 1:
         filters = filters[0]
     if filters == pikepdf.Name.FlateDecode:
-        return _inflates_past(stream.read_raw_bytes(), MAX_STREAM_BYTES)
+        raw = stream.read_raw_bytes()
+        return len(raw) * MAX_FLATE_RATIO > MAX_STREAM_BYTES and _inflates_past(raw, MAX_STREAM_BYTES)
     try:
         stream.read_bytes()
     except pikepdf.PdfError as exc:
@@ -132,25 +137,29 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
     Content streams are concatenated when drawn, so a stream that ends inside an
     unterminated array, string or dictionary swallows whatever a step appends after it
     (an overlay or a stamp would silently vanish), and one that leaves a text object
-    open turns an appended `Do` into an error. A damaged page is rewritten from the instructions qpdf could parse, with the open
-    text object and graphics states closed. If qpdf gave up parsing before the end (too
+    open turns an appended `Do` into an error. A damaged page is rewritten from the
+    instructions qpdf could parse, with the open text object and graphics states closed. If qpdf gave up parsing before the end (too
     many errors), it cannot be rewritten faithfully and the document is refused.
     """
     pdf.get_warnings()  # drop older warnings: count only this parse's
     limit_hits = pikepdf.settings.qpdf_limit_errors()
     try:
-        instructions = pikepdf.parse_content_stream(page)
+        # Only the operators that open or close a state come back to Python: the whole
+        # stream is still tokenized (in C++), which is what finds the damage.
+        states = pikepdf.parse_content_stream(page, operators="q Q BT ET")
+        damaged = bool(pdf.get_warnings())
+        instructions = pikepdf.parse_content_stream(page) if damaged else None
     except pikepdf.PdfError as exc:
         if is_limit_error(exc):
             raise bomb_error("a page's content") from None
         raise CorruptDocumentError(f"a page's content cannot be read: {first_line(exc)}") from None
-    damaged = bool(pdf.get_warnings())
     if pikepdf.settings.qpdf_limit_errors() != limit_hits:
         raise CorruptDocumentError("a page's content is damaged beyond repair (too many parse errors)")
-    closers = _closers(instructions)
-    if not damaged and not closers:
+    closers = _closers(states)
+    if instructions is None and not closers:
         return None
-    body = pikepdf.unparse_content_stream(instructions) if damaged else _raw_contents(page)
+    body = pikepdf.unparse_content_stream(instructions) if instructions is not None else _raw_contents(page)
+    pdf.get_warnings()
     return body + b"\n" + closers
 
 

@@ -18,7 +18,7 @@ from pikepdf import Matrix, Name
 def view_size(page: pikepdf.Page) -> tuple[float, float]:
     """Width and height (points) of the page as the reader sees it."""
     x0, y0, x1, y1 = _crop_box(page)
-    if _rotation(page) in (90, 270):
+    if page_rotation(page) in (90, 270):
         return abs(y1 - y0), abs(x1 - x0)
     return abs(x1 - x0), abs(y1 - y0)
 
@@ -26,7 +26,7 @@ def view_size(page: pikepdf.Page) -> tuple[float, float]:
 def view_to_user(page: pikepdf.Page) -> Matrix:
     """The matrix mapping view coordinates to the page's user space (see module docstring)."""
     x0, y0, x1, y1 = _crop_box(page)
-    rotation = _rotation(page)
+    rotation = page_rotation(page)
     if rotation == 90:
         return Matrix(0, 1, -1, 0, x1, y0)
     if rotation == 180:
@@ -62,7 +62,8 @@ def _crop_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
-def _rotation(page: pikepdf.Page) -> int:
+def page_rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate as 0, 90, 180 or 270 (clockwise); 0 when missing or invalid."""
     try:
         rotation = int(page.obj.get(Name.Rotate, 0)) % 360
     except (TypeError, ValueError):
