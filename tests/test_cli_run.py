@@ -143,15 +143,17 @@ def test_timeout_and_memory_limit_reach_the_runner(tmp_path):
 def test_every_runner_option_is_passed_on():
     argv = ["run", "in", "-o", "out", "--op", "rotate_pages", "-j", "3", "--parallel", "thread", "--no-resume",
             "--stop-on-error", "--retries", "5", "--timeout", "2.5", "--memory-limit", "1.5G", "--format",
-            "{index:04d}{ext}", "--password", "pw"]
+            "{index:04d}{ext}", "--password", "pw", "--dask", "tcp://127.0.0.1:8786"]
     args = build_parser().parse_args(group_op_words(argv))
     assert batch_options(args, "pw") == {
         "parallel": "thread", "max_workers": 3, "resume": False, "continue_on_error": False, "max_retries": 5,
         "file_timeout": 2.5, "memory_limit": 3 << 29, "output_format": "{index:04d}{ext}", "password": "pw",
+        "cluster": "tcp://127.0.0.1:8786",
     }
     defaults = batch_options(build_parser().parse_args(["run", "in", "-o", "out"]), None)
     assert defaults == {"parallel": True, "resume": True, "continue_on_error": True, "file_timeout": None,
-                        "memory_limit": None, "output_format": "{name}_{index}{ext}", "password": None}
+                        "memory_limit": None, "output_format": "{name}_{index}{ext}", "password": None,
+                        "cluster": None}
     assert batch_options(build_parser().parse_args(["run", "in", "-o", "o", "--parallel", "none"]), None)[
         "parallel"] is False
 
@@ -257,3 +259,27 @@ def test_dws_engine_without_an_api_key_is_a_usage_error(tmp_path):
     result = batchproc("run", "in", "-o", "out", "--engine", "dws", "--op", "rotate_pages", cwd=tmp_path)
     assert result.returncode == 2
     assert "needs an API key" in result.stderr and "NUTRIENT_API_KEY" in result.stderr
+
+
+@pytest.mark.dask
+def test_dask_runs_the_batch_on_a_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from tests.dask_cluster import DaskProcesses
+
+    pdf_folder(tmp_path / "in", 3)
+    (tmp_path / "dask").mkdir()
+    cluster = DaskProcesses(tmp_path / "dask").start(workers=1)
+    try:
+        result = batchproc("run", "in", "-o", "out", "--format", "{name}{ext}", "--dask", cluster.address,
+                           "-j", "1", "--op", "rotate_pages", "degrees=270", cwd=tmp_path)
+        with distributed.Client(cluster.address, set_as_default=False) as client:
+            prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+        unreachable = batchproc("run", "in", "-o", "out2", "--dask", "tcp://127.0.0.1:9", "--op", "rotate_pages",
+                                cwd=tmp_path)
+    finally:
+        cluster.close()
+    assert result.returncode == 0, result.stderr
+    assert prefixes == ["run_on_dask_worker"]  # the files' tasks ran on the cluster
+    assert unreachable.returncode != 0 and "127.0.0.1:9" in unreachable.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["doc-00.pdf", "doc-01.pdf", "doc-02.pdf"]
+    assert all(rotations(p) == [270, 270] for p in (tmp_path / "out").glob("*.pdf"))

@@ -153,16 +153,3 @@ def test_cluster_and_executor_together_are_refused_before_any_work(tmp_path, das
         Client().batch_process(files, ROTATE_90, tmp_path / "out", cluster=8786)
     assert not (tmp_path / "out").exists()
 
-
-def test_the_cli_runs_a_folder_on_the_cluster(tmp_path, cluster, dask_client, capsys):
-    from batchproc.cli.main import main
-
-    pdf_batch(tmp_path / "in", 4, pages=2)
-    out = tmp_path / "out"
-    argv = ["run", str(tmp_path / "in"), "-o", str(out), "--dask", cluster.address, "-j", "2",
-            "--op", "rotate_pages", "degrees=90", "--op", "watermark_pdf", "text=DRAFT"]
-    assert main(argv) == 0, capsys.readouterr().err
-    written = [p for p in out.iterdir() if p.name != JOURNAL_NAME]
-    assert len(written) == 4
-    for output in written:
-        assert rotations(output) == [90, 90] and all("DRAFT" in text for text in page_texts(output))

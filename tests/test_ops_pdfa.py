@@ -87,3 +87,8 @@ def test_unknown_conformance_fails_validation():
 def test_pdfa1_without_rasterization_converts_opaque_documents():
     out = Client().convert_to_pdfa(text_pdf(pages=1), conformance="pdfa-1b", rasterization=False)
     check_pdfa(out, "pdfa-1b")
+
+
+def test_vectorization_off_is_refused_rather_than_ignored():
+    with pytest.raises(errors.UnsupportedOperationError, match="vectorization"):
+        Client().convert_to_pdfa(text_pdf(pages=1), vectorization=False)

@@ -90,6 +90,10 @@ def _add_run(commands) -> None:
     run_options.add_argument("--parallel", choices=("auto", "process", "thread", "none"), default="auto",
                              help="processes, threads, or none (one file after another in this "
                              "process); auto: processes for local work, threads for remote (default)")
+    run_options.add_argument("--dask", metavar="ADDRESS",
+                             help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
+                             "workers need batchproc and the inputs and OUT_DIR at the same paths; "
+                             "set -j to the cluster's thread count")
     run_options.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                              help="skip files a previous run of the same pipeline finished (default: on)")
     run_options.add_argument("--stop-on-error", action="store_true",
@@ -102,10 +106,6 @@ def _add_run(commands) -> None:
                              help="fail a file whose worker grows past this resident memory, e.g. 512M, 2G")
     run_options.add_argument("--dry-run", action="store_true",
                              help="validate the pipeline and list the planned outputs; process nothing")
-    run_options.add_argument("--dask", dest="dask_address", metavar="ADDRESS",
-                             help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); "
-                             "the inputs and OUT_DIR must be at the same paths on every worker; give -j the "
-                             "cluster's total worker threads")
 
     engine = run.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "dws"), default="local",

@@ -118,13 +118,12 @@ def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
         "file_timeout": args.timeout_s,
         "memory_limit": args.memory_limit_bytes,
         "output_format": args.output_format,
+        "cluster": args.dask,
     }
     if args.workers is not None:
         options["max_workers"] = args.workers
     if args.retries is not None:
         options["max_retries"] = args.retries
-    if args.dask_address:
-        options["cluster"] = args.dask_address
     return options
 
 
