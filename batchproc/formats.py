@@ -79,7 +79,8 @@ def _sniff_zip(data: bytes | None, path: Path | None) -> Format:
         with zipfile.ZipFile(BytesIO(data) if data is not None else path) as zf:  # type: ignore[arg-type]
             names = zf.namelist()
             if "mimetype" in names:
-                mime = zf.read("mimetype").decode("ascii", "replace").strip()
+                with zf.open("mimetype") as entry:  # at most 200 bytes: an entry may be a bomb
+                    mime = entry.read(200).decode("ascii", "replace").strip("\x00 \t\r\n")
                 if mime.startswith("application/vnd.oasis.opendocument"):
                     return Format("office", mime)
     except (zipfile.BadZipFile, OSError, KeyError) as exc:

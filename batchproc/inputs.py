@@ -71,7 +71,7 @@ class Source:
         if self.path is not None:
             try:
                 st = self.path.stat()
-            except OSError:
+            except (OSError, ValueError):  # ValueError: a NUL byte in the name
                 return f"path:{self.path.absolute()}:missing"
             return f"path:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         assert self.data is not None
@@ -93,6 +93,8 @@ class Source:
             raise InputNotFoundError("file does not exist", source=self.label) from None
         except OSError as exc:
             raise InputNotFoundError(f"cannot be read: {exc.strerror or exc}", source=self.label) from None
+        except ValueError:
+            raise InputNotFoundError("is not a valid path: it contains a NUL byte", source=self.label) from None
         if stat.S_ISDIR(mode):
             raise InputNotFoundError("is a folder, not a file", source=self.label)
         if not stat.S_ISREG(mode):

@@ -30,9 +30,11 @@ class DaskProcesses:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.address = ""
         self._procs: dict[str, subprocess.Popen] = {}
-        self._env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        self._env = dict(os.environ, PYTHONPATH=python_path)
         self._env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(ALLOWED_FAILURES)
         self._env.pop("BATCHPROC_EXTRA_OPERATIONS", None)  # the runner must pass it on itself
 

@@ -74,6 +74,17 @@ def broken_xref_pdf(path: Path, *, pages: int = 2) -> Path:
     return path
 
 
+def trailerless_pdf(path: Path) -> Path:
+    """A one-page PDF cut off after its page tree: no content stream, no cross-reference
+    table, no trailer. qpdf rebuilds a trailer without /Size, which once made outputs
+    written with object streams unreadable."""
+    data = text_pdf(pages=1, text="Cut")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        contents = pdf.pages[0].obj.Contents.objgen[0]
+    path.write_bytes(data[: data.index(b"\n%d 0 obj" % contents) + 2])
+    return path
+
+
 def unterminated_array_pdf(path: Path) -> Path:
     """One page whose content stream shows text and then ends inside an unterminated
     TJ array: anything appended after it (an overlay, a stamp) is swallowed by the array
@@ -216,6 +227,7 @@ BAD_INPUTS: dict[str, tuple[Builder, type[errors.BatchprocError], str]] = {
 
 GOOD_ODDITIES: dict[str, Builder] = {
     "broken-xref": broken_xref_pdf,
+    "trailerless": trailerless_pdf,
     "many-pages": many_pages_pdf,
     "huge-image": huge_image_pdf,
     "self-drawing-form": self_drawing_form_pdf,
@@ -247,4 +259,18 @@ def bulky_pdf(path: Path, *, kib: int = 300, seed: int = 1) -> Path:
         page.obj.Resources.XObject = pikepdf.Dictionary(Im0=image)
         page.contents_add(b"q 200 0 0 200 72 300 cm /Im0 Do Q")
         pdf.save(path)
+    return path
+
+
+def zip_bomb_odt(path: Path, *, inflated_bytes: int = 1 << 30) -> Path:
+    """An .odt whose "mimetype" entry (the first thing a sniffer reads) inflates to
+    `inflated_bytes`; about 1 MB on disk."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("mimetype", "w", force_zip64=True) as entry:
+            entry.write(b"application/vnd.oasis.opendocument.text")
+            block = bytes(1 << 24)
+            for _ in range(inflated_bytes // len(block)):
+                entry.write(block)
     return path

@@ -23,10 +23,13 @@ def command_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def batchproc(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run `batchproc ARGS` in `cwd` and return its exit status and captured output."""
+def batchproc(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "",
+              timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `batchproc ARGS` in `cwd` (with `stdin` as its input) and return its exit status
+    and captured output."""
     return subprocess.run(
-        [*COMMAND, *args], cwd=cwd, env=env or command_env(), capture_output=True, text=True, timeout=timeout
+        [*COMMAND, *args], cwd=cwd, env=env or command_env(), input=stdin, capture_output=True, text=True,
+        timeout=timeout,
     )
 
 

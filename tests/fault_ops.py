@@ -1,34 +1,83 @@
 """Fault-injection operations, registered only in tests (STYLE 11).
 
 Each one misbehaves only on inputs whose file name contains `name_contains`, so one
-poison file can be mixed into a batch of good ones. Process-pool workers see these
-operations through BATCHPROC_EXTRA_OPERATIONS=tests.fault_ops (see
-batchproc.operations.load_all), which `enable()` sets.
+poison file can be mixed into a batch of good ones.
+
+They are registered only where asked for, so that the registry other tests see (drift
+tests, `batchproc ops`) stays the product's:
+- in a test, `with enabled():` (or the `fault_operations` fixture of the batch tests)
+  registers them and sets BATCHPROC_EXTRA_OPERATIONS=tests.fault_ops, which the batch
+  runner hands on to its workers; both are undone afterwards;
+- a worker (or any process) whose environment names this module registers them when
+  `batchproc.operations.load_all()` imports it;
+- `enable()` does both for good, for a subprocess's own script.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from batchproc.errors import ServerError
 from batchproc.operations import EXTRA_OPERATIONS_ENV
-from batchproc.operations.registry import Param, operation
+from batchproc.operations.registry import REGISTRY, Param, operation
+
+_FAULTS: list[tuple[str, tuple[Param, ...], str, Callable[..., Any]]] = []
+
+
+def _fault(method: str, *params: Param, doc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def remember(apply: Callable[..., Any]) -> Callable[..., Any]:
+        _FAULTS.append((method, params, doc, apply))
+        return apply
+
+    return remember
+
+
+def register() -> None:
+    for method, params, doc, apply in _FAULTS:
+        if method not in REGISTRY:
+            operation(method, *params, doc=doc)(apply)
+
+
+def unregister() -> None:
+    for method, *_ in _FAULTS:
+        REGISTRY.pop(method, None)
 
 
 def enable() -> None:
-    """Make workers started from now on import this module."""
+    """Register the operations here and in every worker started from now on, for good."""
     os.environ[EXTRA_OPERATIONS_ENV] = __name__
+    register()
+
+
+@contextlib.contextmanager
+def enabled() -> Iterator[None]:
+    """Register the operations here and in workers started meanwhile; then undo it
+    (unless they were enabled before)."""
+    previous_env = os.environ.get(EXTRA_OPERATIONS_ENV)
+    registered_before = bool(_FAULTS) and _FAULTS[0][0] in REGISTRY
+    enable()
+    try:
+        yield
+    finally:
+        if previous_env is None:
+            os.environ.pop(EXTRA_OPERATIONS_ENV, None)
+        else:
+            os.environ[EXTRA_OPERATIONS_ENV] = previous_env
+        if not registered_before:
+            unregister()
 
 
 def _hit(doc, name_contains: str) -> bool:
     return name_contains in Path(doc.label).name
 
 
-@operation(
+@_fault(
     "fault_crash",
     Param("name_contains", str),
     Param("how", str, default="exit", choices=("exit", "segv", "kill")),
@@ -44,7 +93,7 @@ def fault_crash(doc, *, name_contains: str, how: str) -> None:
     os.kill(os.getpid(), 9)
 
 
-@operation(
+@_fault(
     "fault_hang",
     Param("name_contains", str),
     Param("seconds", (int, float), default=60),
@@ -55,7 +104,7 @@ def fault_hang(doc, *, name_contains: str, seconds: float) -> None:
         time.sleep(seconds)
 
 
-@operation(
+@_fault(
     "fault_eat_memory",
     Param("name_contains", str),
     Param("megabytes", int, default=600),
@@ -69,7 +118,7 @@ def fault_eat_memory(doc, *, name_contains: str, megabytes: int) -> None:
         time.sleep(5)
 
 
-@operation(
+@_fault(
     "fault_server_error",
     Param("name_contains", str),
     Param("state_dir", str),
@@ -94,7 +143,7 @@ class _Unpicklable(Exception):
         self.lock = threading.Lock()
 
 
-@operation(
+@_fault(
     "fault_foreign_error",
     Param("name_contains", str),
     doc="Raise a foreign exception that cannot be pickled on matching inputs.",
@@ -104,7 +153,7 @@ def fault_foreign_error(doc, *, name_contains: str) -> None:
         raise _Unpicklable("a lock cannot cross processes")
 
 
-@operation(
+@_fault(
     "fault_recycle",
     Param("name_contains", str),
     Param("state_dir", str),
@@ -125,7 +174,7 @@ def fault_recycle(doc, *, name_contains: str, state_dir: str) -> None:
     memory.recycle_if_over_limit()
 
 
-@operation(
+@_fault(
     "fault_count_concurrency",
     Param("state_dir", str),
     Param("seconds", (int, float), default=0.2),
@@ -148,3 +197,7 @@ def fault_count_concurrency(doc, *, state_dir: str, seconds: float) -> None:
 
 
 _peak_lock = threading.Lock()
+
+
+if __name__ in [name.strip() for name in os.environ.get(EXTRA_OPERATIONS_ENV, "").split(",")]:
+    register()  # imported by load_all() in a worker, or in a process that asked for them

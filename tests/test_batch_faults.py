@@ -13,7 +13,12 @@ from batchproc import Client, errors
 from tests import fault_ops
 from tests.factories_batch import ROTATE_90, pdf_batch, rotations
 
-fault_ops.enable()
+
+@pytest.fixture(autouse=True)
+def fault_operations():
+    """The fault-injection operations (tests/fault_ops.py), for these tests only."""
+    with fault_ops.enabled():
+        yield
 
 
 def poisoned_batch(tmp_path, good: int = 10, where: int = 4):

@@ -19,7 +19,12 @@ from batchproc.batch.journal import JOURNAL_NAME
 from tests import fault_ops
 from tests.factories_batch import ROTATE_90, pdf_batch, rotations
 
-fault_ops.enable()
+
+@pytest.fixture(autouse=True)
+def fault_operations():
+    """The fault-injection operations (tests/fault_ops.py), for these tests only."""
+    with fault_ops.enabled():
+        yield
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 40

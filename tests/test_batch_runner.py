@@ -12,15 +12,21 @@ from batchproc import Client, errors
 from tests import fault_ops
 from tests.factories_batch import ROTATE_90, bad_inputs, pdf_batch, rotations
 
-fault_ops.enable()
+
+@pytest.fixture(autouse=True)
+def fault_operations():
+    """The fault-injection operations (tests/fault_ops.py), for these tests only."""
+    with fault_ops.enabled():
+        yield
 
 
 @pytest.fixture(scope="session")
 def dask_executor():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
-    )
+    with fault_ops.enabled():  # the worker processes inherit BATCHPROC_EXTRA_OPERATIONS
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        )
     client = distributed.Client(cluster)
     try:
         yield client.get_executor()

@@ -197,3 +197,12 @@ def test_death_errors_name_the_cause():
     assert isinstance(memory, errors.MemoryLimitError) and "256 MiB" in str(memory)
     assert "SIGSEGV" in str(death_error(-11, timed_out=False, file_timeout_s=None, memory_limit_bytes=None))
     assert "exit code 3" in str(death_error(3, timed_out=False, file_timeout_s=None, memory_limit_bytes=None))
+
+
+def test_progress_counts_skipped_files(tmp_path):
+    files = pdf_batch(tmp_path / "in", 4)
+    Client().batch_process(files, ROTATE_90, tmp_path / "out", parallel=False)
+    calls = []
+    result = Client().batch_process(files, ROTATE_90, tmp_path / "out", progress_callback=lambda *a: calls.append(a))
+    assert result.skipped == 4 and calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert all(output == tmp_path / "out" / f"doc{n}_{n}.pdf" for n, (_, output) in enumerate(result.successful))

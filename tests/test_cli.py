@@ -224,13 +224,17 @@ def test_the_installed_console_script_runs_from_any_folder(tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("rotate_pages")
 
 
-def test_inputs_are_enumerated_lazily_and_leave_out_hidden_files_other_files_and_the_output_folder(tmp_path):
+def test_inputs_are_enumerated_lazily_leaving_out_hidden_and_other_files_the_output_folder_and_report(tmp_path):
     pdf_folder(tmp_path / "in", 2)
     pdf_folder(tmp_path / "in" / "out", 1)  # the output folder of an earlier run
     pdf_folder(tmp_path / "in" / ".cache", 1)
     (tmp_path / "in" / "scan.TIFF").write_bytes(b"II*\x00")
     (tmp_path / "in" / "notes.md").write_text("# notes")
-    found = iter_inputs([str(tmp_path / "in")], recursive=True, skip_dir=tmp_path / "in" / "out")
+    (tmp_path / "in" / "report.csv").write_text("input,output\n")  # the report of an earlier run
+    (tmp_path / "in" / "data.csv").write_text("a,b\n")  # a document LibreOffice converts
+    leave_out = [tmp_path / "in" / "out", tmp_path / "in" / "report.csv"]
+    found = iter_inputs([str(tmp_path / "in")], recursive=True, leave_out=leave_out)
     assert inspect.isgenerator(found)
-    assert sorted(p.name for p in found) == ["doc-00.pdf", "doc-01.pdf", "scan.TIFF"]
-    assert count_inputs([str(tmp_path / "in")], recursive=True) == 4  # no output folder to leave out
+    assert sorted(p.name for p in found) == ["data.csv", "doc-00.pdf", "doc-01.pdf", "scan.TIFF"]
+    assert count_inputs([str(tmp_path / "in")], recursive=True, leave_out=leave_out) == 4
+    assert count_inputs([str(tmp_path / "in")], recursive=True) == 6

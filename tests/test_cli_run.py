@@ -168,12 +168,14 @@ def test_verbose_names_each_file_and_quiet_says_nothing_on_success(tmp_path):
     assert len(list((tmp_path / "out2").glob("*.pdf"))) == 2
 
 
-def test_the_output_folder_inside_an_input_folder_is_not_processed_again(tmp_path):
+def test_the_output_folder_and_report_inside_an_input_folder_are_not_processed(tmp_path):
     pdf_folder(tmp_path / "in", 2)
-    args = ["run", "in", "-r", "-o", "in/out", "--report", "report.json", "--op", "rotate_pages", "degrees=90"]
+    args = ["run", "in", "-r", "-o", "in/out", "--report", "in/report.csv", "--op", "rotate_pages", "degrees=90"]
     assert batchproc(*args, cwd=tmp_path).returncode == 0
-    assert batchproc(*args, "--no-resume", cwd=tmp_path).returncode == 0
-    assert len(read_json_report(tmp_path / "report.json")) == 2
+    again = batchproc(*args, "--no-resume", cwd=tmp_path)
+    assert again.returncode == 0 and "2 succeeded, 0 failed" in again.stderr
+    with open(tmp_path / "in" / "report.csv", newline="") as fh:
+        assert sorted(row["input"] for row in csv.DictReader(fh)) == ["in/doc-00.pdf", "in/doc-01.pdf"]
     assert len(list((tmp_path / "in" / "out").glob("*.pdf"))) == 2
 
 
@@ -280,6 +282,33 @@ def test_dask_runs_the_batch_on_a_cluster(tmp_path):
         cluster.close()
     assert result.returncode == 0, result.stderr
     assert prefixes == ["run_on_dask_worker"]  # the files' tasks ran on the cluster
-    assert unreachable.returncode != 0 and "127.0.0.1:9" in unreachable.stderr
+    assert unreachable.returncode == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in unreachable.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["doc-00.pdf", "doc-01.pdf", "doc-02.pdf"]
     assert all(rotations(p) == [270, 270] for p in (tmp_path / "out").glob("*.pdf"))
+
+
+def test_file_names_from_stdin(tmp_path):
+    pdf_folder(tmp_path / "in", 3)
+    names = "in/doc-02.pdf\nin/doc-00.pdf\n\n"
+    planned = batchproc("run", "-", "-o", "out", "--dry-run", "--op", "rotate_pages", cwd=tmp_path, stdin=names)
+    assert planned.returncode == 0, planned.stderr
+    assert [line for line in planned.stdout.splitlines() if " -> " in line] == [
+        "in/doc-02.pdf -> out/doc-02_0.pdf", "in/doc-00.pdf -> out/doc-00_1.pdf"]
+    done = batchproc("run", "-", "-o", "out", "--op", "rotate_pages", "degrees=90", cwd=tmp_path, stdin=names)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["doc-00_1.pdf", "doc-02_0.pdf"]
+    assert rotations(tmp_path / "out" / "doc-02_0.pdf") == [90, 90]
+
+
+def test_a_split_step_reports_every_output_of_an_input(tmp_path):
+    pdf_folder(tmp_path / "in", 1, pages=3)
+    args = ["run", "in", "-o", "out", "--format", "{name}{ext}", "--op", "split_pdf", "pages_per_file=2"]
+    assert batchproc(*args, "--report", "report.json", cwd=tmp_path).returncode == 0
+    (record,) = read_json_report(tmp_path / "report.json")
+    parts = [str(tmp_path / "out" / "doc-00_1.pdf"), str(tmp_path / "out" / "doc-00_2.pdf")]
+    assert record["output"] == parts
+    assert [len(rotations(p)) for p in parts] == [2, 1]
+    assert batchproc(*args, "--no-resume", "--report", "report.csv", cwd=tmp_path).returncode == 0
+    with open(tmp_path / "report.csv", newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert row["output"] == "; ".join(parts)

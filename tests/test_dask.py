@@ -16,6 +16,7 @@ from batchproc import Client, errors
 from batchproc.batch.cluster import MAX_SHIPPED_INPUT_BYTES
 from batchproc.batch.journal import JOURNAL_NAME
 from tests import fault_ops
+from tests.dask_cluster import DaskProcesses
 from tests.factories import page_texts
 from tests.factories_batch import ROTATE_90, pdf_batch, rotations
 
@@ -30,8 +31,6 @@ WORKERS = 2
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    from tests.dask_cluster import DaskProcesses
-
     processes = DaskProcesses(tmp_path_factory.mktemp("dask"))
     try:
         processes.start(workers=WORKERS)
@@ -148,8 +147,26 @@ def test_file_timeout_on_dask_is_reported_and_late_outputs_discarded(tmp_path, d
 def test_cluster_and_executor_together_are_refused_before_any_work(tmp_path, dask_client):
     files = pdf_batch(tmp_path / "in", 1)
     with pytest.raises(errors.ValidationError, match="not both"):
-        Client().batch_process(files, ROTATE_90, tmp_path / "out", cluster=dask_client, executor=dask_client.get_executor())
+        Client().batch_process(
+            files, ROTATE_90, tmp_path / "out", cluster=dask_client, executor=dask_client.get_executor()
+        )
     with pytest.raises(errors.ValidationError, match="scheduler address"):
         Client().batch_process(files, ROTATE_90, tmp_path / "out", cluster=8786)
     assert not (tmp_path / "out").exists()
 
+
+
+def test_tasks_the_scheduler_drops_are_run_again_not_lost(tmp_path, dask_client):
+    files = pdf_batch(tmp_path / "in", 8)
+    out = tmp_path / "out"
+    operations = [{"method": "fault_hang", "params": {"name_contains": "doc", "seconds": 0.5}}, *ROTATE_90]
+
+    def restart_the_cluster(done, total):
+        if done == 1:
+            dask_client.restart()  # the scheduler cancels every task in flight
+
+    result = Client().batch_process(
+        files, operations, out, executor=dask_client.get_executor(), progress_callback=restart_the_cluster
+    )
+    assert result.failed == [] and sorted(o.name for _, o in result.successful) == [f"doc{n}_{n}.pdf" for n in range(8)]
+    assert all(rotations(o) == [90] for _, o in result.successful)

@@ -56,6 +56,7 @@ def test_mixed_batch_reports_every_bad_file_and_finishes_every_good_one(tmp_path
     for name, (build, error, phrase) in bad.BAD_INPUTS.items():
         bad_files[build(inputs_dir / f"{name}.pdf")] = (error, phrase)
     bad_files[inputs_dir / "missing.pdf"] = (errors.InputNotFoundError, "does not exist")
+    bad_files[inputs_dir / "nul\x00byte.pdf"] = (errors.InputNotFoundError, "NUL byte")
     (inputs_dir / "a-folder.pdf").mkdir()
     bad_files[inputs_dir / "a-folder.pdf"] = (errors.InputNotFoundError, "folder")
     good_files = {build(inputs_dir / f"{name}.pdf"): 1 for name, build in bad.GOOD_ODDITIES.items()

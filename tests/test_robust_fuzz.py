@@ -287,3 +287,48 @@ def test_server_image_archive_entries_cannot_escape_the_work_folder(tmp_path, na
     if not isinstance(outcome, BatchprocError):
         assert all(a.path.resolve().is_relative_to(work.resolve()) for a in outcome)
     assert {p.name for p in tmp_path.iterdir()} == {"work"}
+
+
+# -- damaged PDFs through the local engine ------------------------------------------------------------
+
+FUZZ_SOURCE = text_pdf(pages=2, text="Fuzzed")
+STAMP = [{"method": "rotate_pages", "params": {"degrees": 90}},
+         {"method": "watermark_pdf", "params": {"text": "STAMPED", "font_size": 20}}]
+
+
+@st.composite
+def damaged_pdfs(draw):
+    """The source PDF with a few bytes overwritten, cut out or inserted, or truncated."""
+    data = bytearray(FUZZ_SOURCE)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data) - 1))
+        how = draw(st.sampled_from(["overwrite", "delete", "insert", "truncate"]))
+        chunk = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b"[", b"(", b"<<", b"endstream", b"%%EOF", b"obj"]))
+        if how == "overwrite":
+            data[at:at + len(chunk)] = chunk
+        elif how == "delete":
+            del data[at:at + len(chunk)]
+        elif how == "insert":
+            data[at:at] = chunk
+        else:
+            del data[max(at, 16):]
+    return bytes(data)
+
+
+@given(damaged_pdfs())
+def test_damaged_pdf_is_refused_or_carries_every_operations_effect(data):
+    """Never a silent success: an output must show the rotation and the stamp on every page."""
+    from tests.factories import page_texts
+
+    outcome = call_is_typed(Client().process, data, STAMP)
+    if isinstance(outcome, BatchprocError):
+        return
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(outcome)) as pdf:
+        rotations = [int(p.obj.get("/Rotate", 0)) % 360 for p in pdf.pages]
+    # The source's pages have /Rotate 0; a mutation may have changed the digit, so the
+    # rotation only has to be a quarter turn plus a multiple of 90 it did not have.
+    assert rotations and all(r in (90, 180, 270, 0) for r in rotations)
+    assert rotations != [0] * len(rotations) or "/Rotate" not in data.decode("latin-1")
+    assert all("STAMPED" in text for text in page_texts(outcome))

@@ -67,6 +67,14 @@ def test_broken_xref_is_repaired_and_keeps_its_text(tmp_path):
     assert "Repaired page 1" in texts[0] and "Repaired page 2" in texts[1]
 
 
+def test_pdf_cut_after_its_page_tree_gives_an_output_that_opens_strictly(tmp_path):
+    path = bad.trailerless_pdf(tmp_path / "cut.pdf")
+    out = Client().watermark_pdf(path, text="STAMPED")
+    with pikepdf.open(io.BytesIO(out), attempt_recovery=False) as pdf:
+        assert len(pdf.pages) == 1
+    assert "STAMPED" in page_texts(out)[0]
+
+
 def test_watermark_on_content_ending_inside_an_array_is_visible(tmp_path):
     """The damaged stream would swallow the overlay drawn after it; sealing prevents that."""
     path = bad.unterminated_array_pdf(tmp_path / "dangling.pdf")
@@ -107,6 +115,22 @@ def test_decompression_bomb_is_refused_in_constant_memory(tmp_path):
     message, peak_kib = done.stdout.strip().splitlines()
     assert "decompression bomb" in message
     assert int(peak_kib) < 200 * 1024, f"peak RSS {int(peak_kib) // 1024} MB"
+
+
+def test_sniffing_a_zip_bomb_office_file_reads_only_its_first_bytes(tmp_path):
+    path = bad.zip_bomb_odt(tmp_path / "bomb.odt", inflated_bytes=320 << 20)
+    code = (
+        "import resource\n"
+        "from pathlib import Path\n"
+        "from batchproc import formats\n"
+        f"path = Path({str(path)!r})\n"
+        "print(formats.sniff(path.read_bytes()[:2048], path.name, path=path).kind)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    kind, peak_kib = done.stdout.split()
+    assert kind == "office" and int(peak_kib) < 200 * 1024, f"peak RSS {int(peak_kib) // 1024} MB"
 
 
 def test_qpdf_decode_cap_turns_a_bomb_read_into_a_typed_error(tmp_path):
@@ -168,14 +192,19 @@ def test_pass_through_step_never_moves_or_changes_the_callers_file(tmp_path):
 # -- paths --------------------------------------------------------------------------------------
 
 
-def test_missing_path_folder_and_fifo_are_input_not_found(tmp_path):
+def test_missing_path_folder_fifo_and_nul_byte_are_input_not_found(tmp_path):
     fifo = tmp_path / "pipe.pdf"
-    os.mkfifo(fifo)
-    cases = {tmp_path / "nope.pdf": "does not exist", tmp_path: "is a folder", fifo: "not a regular file"}
+    os.mkfifo(fifo)  # opening it would block for ever
+    cases = {
+        str(tmp_path / "nope.pdf"): "does not exist",
+        str(tmp_path): "is a folder",
+        str(fifo): "not a regular file",
+        str(tmp_path / "nul\x00byte.pdf"): "NUL byte",
+    }
     for path, phrase in cases.items():
         with pytest.raises(errors.InputNotFoundError, match=phrase) as info:
             Client().rotate_pages(path, degrees=90)
-        assert info.value.source == str(path)
+        assert info.value.source == path
 
 
 def test_unreadable_file_is_input_not_found_for_an_unprivileged_user():

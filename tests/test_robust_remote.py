@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import pickle
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -119,3 +122,23 @@ def test_api_key_never_appears_in_batch_results_errors_or_logs(dws_server, tmp_p
         seen += [str(exc), repr(exc), repr(vars(exc)), pickle.dumps(exc).hex()]
     seen += [p.read_bytes().hex() for p in out.iterdir() if p.is_file()]  # journal and outputs
     assert not [text for text in seen if API_KEY in text or API_KEY.encode().hex() in text]
+
+
+def test_api_key_never_appears_in_the_cli_output_or_its_report(dws_server, tmp_path):
+    files = []
+    for n in range(3):
+        files.append(tmp_path / f"c{n}.pdf")
+        text_pdf(files[-1], pages=1)
+    dws_server.inject(Fault.status_code(500), file="c0.pdf")
+    dws_server.inject(Fault.status_code(403), file="c1.pdf")
+    report = tmp_path / "report.json"
+    env = dict(os.environ, NUTRIENT_API_KEY=API_KEY)
+    done = subprocess.run(
+        [sys.executable, "-m", "batchproc", "run", *map(str, files), "-o", str(tmp_path / "out"), "-v",
+         "--engine", "dws", "--base-url", dws_server.base_url, "--report", str(report),
+         "--op", "rotate_pages", "degrees=90"],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0 and "c0.pdf" in done.stdout + done.stderr  # the failures are reported
+    for text in (done.stdout, done.stderr, report.read_text()):
+        assert API_KEY not in text

@@ -19,7 +19,7 @@ import shutil
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
@@ -67,7 +67,6 @@ class Outcome:
     outputs: Union[list[str], list[bytes], None]
     error: BaseException | None = None
     seconds: float = 0.0
-    pid: int = field(default_factory=os.getpid)
 
 
 def run_chunk(order: WorkOrder) -> list[Outcome]:

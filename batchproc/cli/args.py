@@ -26,10 +26,13 @@ examples:
   batchproc run scans/ -r -o out --op rotate_pages degrees=90 --op watermark_pdf text=DRAFT
   batchproc run 'inbox/*.pdf' -o out --op ocr_pdf@dws language=english --report report.csv
   batchproc run a.pdf b.docx -o out --pipeline steps.json --dry-run
+  find archive -name '*.pdf' -mtime -7 | batchproc run - -o out --op optimize_pdf
 
 --op values are read as JSON when they parse (degrees=90, opacity=0.5, page_indexes=[0,2],
 flag=true), else as text (text=DRAFT). Quote them for the shell: text='Top secret'.
-A step runs on the batch's --engine unless it names one: --op ocr_pdf@dws.
+A step runs on the batch's --engine unless it names one: --op ocr_pdf@dws. The words
+after --op that look like KEY=VALUE belong to the step; put `--` before an input whose
+name looks like one.
 --pipeline reads the Python API's list, [{"method": ..., "params": {...}}, ...], from a
 .json file, or from a .toml file as [[operations]] tables.
 
@@ -68,7 +71,8 @@ def _add_run(commands) -> None:
     )
     io = run.add_argument_group("inputs and outputs")
     io.add_argument("inputs", nargs="+", metavar="INPUT",
-                    help="a file, a folder (its documents; with -r also its subfolders) or a quoted glob")
+                    help="a file, a folder (its documents; with -r also its subfolders), a quoted glob, "
+                    "or - to read file names from stdin, one a line")
     io.add_argument("-o", "--output-dir", required=True, metavar="OUT_DIR",
                     help="folder for the outputs (created if missing); also holds the resume journal")
     io.add_argument("-r", "--recursive", action="store_true", help="descend into the subfolders of folder INPUTs")
@@ -140,7 +144,8 @@ def _add_demo(commands) -> None:
     demo.add_argument("--dir", default="demo-output", help="where to put samples and results (default: %(default)s)")
     demo.add_argument("--reports", type=_positive_int, default=40, metavar="N",
                       help="how many text reports to generate (default: %(default)s)")
-    demo.add_argument("-j", "--workers", type=_positive_int, metavar="N", help="files processed at once")
+    demo.add_argument("-j", "--workers", type=_positive_int, metavar="N",
+                      help=f"files processed at once (default: {DEFAULT_MAX_WORKERS})")
     _add_verbosity(demo)
 
 

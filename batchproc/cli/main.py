@@ -77,11 +77,12 @@ def run_command(args: Namespace) -> int:
     except AuthenticationError as exc:  # no API key: a usage error, found before any work
         raise ValidationError(exc.message) from None
     report = ReportWriter(Path(args.report)) if args.report else None
+    leave_out = [output_dir] + ([report.path] if report is not None else [])
     progress = Progress(verbosity=args.verbosity)
     progress.count_in_background(
-        lambda: inputs.count_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
+        lambda: inputs.count_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)
     )
-    sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)
+    sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)
     results = client.iter_batch(sources, operations, output_dir, **batch_options(args, password))
     try:
         follow(results, progress, report)
@@ -131,11 +132,12 @@ def dry_run(args: Namespace, pipeline: Pipeline, output_dir: Path) -> int:
     """List each input and the output name it would get; write nothing. Exit status 1 when
     some inputs would fail for their output name (a collision)."""
     namer = OutputNamer(args.output_format)
-    ext = {"edit": ".pdf", "split": "_*.pdf", "output": ".*"}[pipeline.kind]
+    ext = {"edit": ".pdf", "split": "_*.pdf", "output": "*"}[pipeline.kind]  # * : named by the step
     for step in pipeline.steps:
         print(f"step {step.index}: {describe_step(step)}")
     count = collisions = 0
-    for index, path in enumerate(inputs.iter_inputs(args.inputs, recursive=args.recursive, skip_dir=output_dir)):
+    leave_out = [output_dir] + ([Path(args.report)] if args.report else [])
+    for index, path in enumerate(inputs.iter_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)):
         count += 1
         try:
             planned = namer.claim(name=Source.from_user(path).stem, index=index).replace(EXT_MARK, ext)

@@ -67,10 +67,10 @@ class Progress:
         self._bar = tqdm(
             total=None, unit="file", file=stream, disable=not self.shows_bar, dynamic_ncols=True, smoothing=0.05
         )
-        self._counted: list[int] = []
+        self._counted: list[int | None] = []
 
-    def count_in_background(self, count: Callable[[], int]) -> None:
-        """Give the bar a total once `count()` returns; only worth it when a bar is shown."""
+    def count_in_background(self, count: Callable[[], int | None]) -> None:
+        """Give the bar a total once `count()` returns one; only worth it when a bar is shown."""
         if self.shows_bar:
             threading.Thread(target=lambda: self._counted.append(count()), daemon=True, name="count-inputs").start()
 
@@ -82,7 +82,8 @@ class Progress:
         elif self.verbosity > 0:
             record = record_of(result)
             what = "skipped (already done)" if result.skipped else "ok"
-            self._say(f"{what}: {record['input']} -> {record['output']}")
+            output = record["output"]
+            self._say(f"{what}: {record['input']} -> {', '.join(output) if isinstance(output, list) else output}")
         if self._counted and self._bar.total is None:
             self._bar.total = self._counted[0]
         self._bar.set_postfix(failed=self.tally.failures, refresh=False)

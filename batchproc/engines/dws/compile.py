@@ -10,14 +10,15 @@ fuses into one request while it moves forward through those three levels:
     STRUCTURE   page edits (rotate some pages, delete, duplicate, add, merge, split)
                 are kept as a list of pages and written out as parts;
     ACTIONS     whole-document actions (OCR, watermark, flatten, redactions, ...);
-    SEALED      output options that later steps must not precede (PDF/A, optimize,
-                page labels), and non-PDF outputs (images, text).
+    SEALED      output options that later steps must not precede (PDF/A, optimize),
+                and non-PDF outputs (images, text).
 
 A step that needs an earlier level than the request has reached closes it: a new request
 takes the previous result as its input. Split forks the chain: one request per range,
-and the following steps fuse into each. Password protection and metadata commute with
-every other step, so they are deferred to the final request of each chain (intermediate
-results stay unencrypted and need no password).
+and the following steps fuse into each. Password protection, metadata and page labels
+commute with every other step (labels name page indexes, which later steps do not
+renumber, as in the local engine), so they are deferred to the final request of each
+chain: intermediate results stay unencrypted and need no password.
 
 A parameter that DWS cannot express faithfully raises UnsupportedOperationError here,
 before any request is sent.
@@ -233,6 +234,8 @@ def _merged_deferred(deferred: dict[str, Any]) -> dict[str, Any]:
     out = dict(deferred)
     if "metadata" in out:
         out["metadata"] = dict(out["metadata"])
+    if "labels" in out:
+        out["labels"] = list(out["labels"])
     return out
 
 
@@ -559,8 +562,8 @@ def _optimize(c: _Compiler, d: _Draft, p: dict[str, Any]) -> list[_Draft]:
 
 @rule("set_page_label", "labels")
 def _labels(c: _Compiler, d: _Draft, p: dict[str, Any]) -> list[_Draft]:
-    d = _seal(c, d, "labels")
-    d.output["labels"] = [
+    """Deferred: labels name page indexes, which later steps do not renumber (as locally)."""
+    d.deferred["labels"] = d.deferred.get("labels", []) + [
         {"pages": list(e["pages"]) if isinstance(e["pages"], list) else dict(e["pages"]), "label": e["label"]}
         for e in p["labels"]
     ]

@@ -217,7 +217,7 @@ def _text_artifact(path: Path, options: dict[str, Any], suffix: str) -> Artifact
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
         texts = {int(page["pageIndex"]): str(page.get("plainText", "")) for page in content["pages"]}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise CorruptDocumentError(f"the server's text output is not the expected JSON: {exc}") from None
     wanted = resolve_range(options.get("pages"), len(texts))
     path.unlink()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from ...errors import (
 from .options import DWSOptions
 
 CHUNK_BYTES = 1 << 16
+MAX_RETRY_AFTER_S = 3600.0
+"""A longer Retry-After (or a garbled one that parses as huge) is read as this."""
 POOL_CONNECTIONS = 64
 """Connections kept per host: more than any sensible max_workers, so threads never wait."""
 
@@ -89,8 +92,12 @@ class Transport:
         self.session.close()
 
     def build(self, instructions: dict[str, Any], uploads: dict[str, Upload], target: Path) -> BuildResult:
-        """POST /build; stream the body of a 200 to `target`, or raise the mapped error."""
-        url = f"{self.base_url}/build"
+        """POST /build; stream the body of a 200 to `target`, or raise the mapped error.
+
+        Our errors are raised outside the `except` blocks on purpose: they then carry no
+        __context__, so a pickler that keeps exception chains (tblib, installed by Dask)
+        never meets requests' unpicklable internals.
+        """
         with ExitStack() as stack:
             fields: list[tuple[str, Any]] = [("instructions", json.dumps(instructions))]
             for name, upload in uploads.items():
@@ -101,25 +108,31 @@ class Transport:
                 )
                 fields.append((name, (upload.filename, content, upload.content_type)))
             body = MultipartEncoder(fields=fields)
+            failure: NetworkError | None = None
             try:
                 response = self.session.post(
-                    url, data=body, headers={"Content-Type": body.content_type},
+                    f"{self.base_url}/build", data=body, headers={"Content-Type": body.content_type},
                     timeout=self.timeout, stream=True,
                 )
             except requests.RequestException as exc:
-                raise network_error(exc) from None
+                failure = network_error(exc)
+            if failure is not None:
+                raise failure
             with response:
                 if response.status_code != 200:
                     raise error_from_response(response)
+                request_id = _header_request_id(response)
                 try:
                     with target.open("wb") as out:
                         for chunk in response.iter_content(CHUNK_BYTES):
                             out.write(chunk)
                 except requests.RequestException as exc:
-                    raise network_error(exc, request_id=_header_request_id(response)) from None
+                    failure = network_error(exc, request_id=request_id)
+                if failure is not None:
+                    raise failure
                 return BuildResult(
                     content_type=response.headers.get("Content-Type", ""),
-                    request_id=_header_request_id(response),
+                    request_id=request_id,
                     cost=_float(response.headers.get("x-pspdfkit-request-cost")),
                 )
 
@@ -161,9 +174,10 @@ def error_from_response(response: requests.Response) -> APIError:
     if status == 402:
         return PaymentRequiredError(message, **common)
     if status in (400, 422):
+        listed = body.get("failingPaths")
         paths = [
             {"path": _str(p.get("path")), "details": _str(p.get("details"))}
-            for p in body.get("failingPaths") or []
+            for p in (listed if isinstance(listed, list) else [])
             if isinstance(p, dict)
         ]
         if paths:
@@ -179,19 +193,19 @@ def error_from_response(response: requests.Response) -> APIError:
 
 
 def retry_after_s(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date), at
+    most MAX_RETRY_AFTER_S; None when the header is absent or unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if re.fullmatch(r"[0-9]{1,12}", value):
+        return min(float(value), MAX_RETRY_AFTER_S)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        delay = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError, AttributeError):
         return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, delay), MAX_RETRY_AFTER_S)
 
 
 def _json_body(response: requests.Response) -> dict[str, Any]:

@@ -94,9 +94,11 @@ class Document:
                 self._path.replace(target)
             else:
                 shutil.copyfile(self._path, target)
-        else:
-            self._save(target, final=True)
+            return
+        pages = len(self.pdf.pages)
+        self._save(target, final=True)
         self.close()
+        verify_output(target, pages=pages, password=_output_password(self.save_options), label=self.label)
 
     def close(self) -> None:
         self._close_pdf()
@@ -146,6 +148,33 @@ def open_pdf(path: Path, *, password: str | None, label: str) -> pikepdf.Pdf:
         pdf.close()
         raise CorruptDocumentError("the PDF has no pages: nothing to work on", source=label)
     return pdf
+
+
+def verify_output(path: Path, *, pages: int, password: str, label: str) -> None:
+    """Read a written output back, strictly (no recovery), and check its page count.
+
+    The safety net under "never a silent success": a damaged input that qpdf repaired in
+    memory can still be written as a file no reader opens (a recovered trailer without
+    /Size once made a cross-reference stream that nothing could read).
+    """
+    try:
+        with pikepdf.open(path, password=password, attempt_recovery=False) as written:
+            count = len(written.pages)
+    except (pikepdf.PdfError, RecursionError) as exc:
+        raise CorruptDocumentError(
+            f"the output could not be read back (the input is damaged in a way the repair missed): "
+            f"{guards.first_line(exc)}",
+            source=label,
+        ) from None
+    if count != pages:
+        raise CorruptDocumentError(f"the output has {count} page(s) instead of {pages}", source=label)
+
+
+def _output_password(save_options: dict[str, Any]) -> str:
+    encryption = save_options.get("encryption")
+    if isinstance(encryption, pikepdf.Encryption):
+        return encryption.owner or encryption.user
+    return ""
 
 
 def _inspect(pdf: pikepdf.Pdf, label: str) -> None:

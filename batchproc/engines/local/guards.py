@@ -1,7 +1,7 @@
 """Guards for hostile, damaged and huge inputs: checked before work, not discovered by it.
 
     set_decode_limits()       qpdf's process-wide caps on decoded stream sizes (once per
-                              process; the local engine calls it)
+                              process; document.open_pdf calls it)
     inspect_input(pdf)        on the first open of an input: fail decompression bombs,
                               seal damaged page content so appended content stays visible
     check_images(page, ...)   before handing a page to a program that renders its
@@ -36,7 +36,7 @@ _SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
 _limits_set = False
 
 
-def set_decode_limits(max_stream_bytes: int = MAX_STREAM_BYTES) -> None:
+def set_decode_limits() -> None:
     """Cap how much qpdf will inflate from one stream, for this whole process (idempotent).
 
     Without the cap, a 2 MB file can make pikepdf allocate gigabytes the moment a step
@@ -46,10 +46,10 @@ def set_decode_limits(max_stream_bytes: int = MAX_STREAM_BYTES) -> None:
     if _limits_set:
         return
     pikepdf.settings.set_qpdf_limits(
-        flate_max_memory=max_stream_bytes,
-        run_length_max_memory=max_stream_bytes,
-        png_max_memory=max_stream_bytes,
-        tiff_max_memory=max_stream_bytes,
+        flate_max_memory=MAX_STREAM_BYTES,
+        run_length_max_memory=MAX_STREAM_BYTES,
+        png_max_memory=MAX_STREAM_BYTES,
+        tiff_max_memory=MAX_STREAM_BYTES,
     )
     _limits_set = True
 
@@ -60,6 +60,7 @@ def is_limit_error(exc: BaseException) -> bool:
 
 
 def bomb_error(what: str) -> CorruptDocumentError:
+    """The error for `what` ("stream 12 0 R", "a page's content") decoding past the cap."""
     return CorruptDocumentError(
         f"{what} inflates past {MAX_STREAM_BYTES // (1024 * 1024)} MB when decoded "
         "(a decompression bomb): refused"
@@ -67,7 +68,7 @@ def bomb_error(what: str) -> CorruptDocumentError:
 
 
 def inspect_input(pdf: pikepdf.Pdf) -> bool:
-    """Check a freshly opened input before any step runs; True if it was changed.
+    """Check a freshly opened input before any step runs; True if page content was sealed.
 
     Decodes every stream except images and attachments (images are judged by their
     declared size when rendered; attachments are never decoded by our steps) under the
@@ -75,6 +76,10 @@ def inspect_input(pdf: pikepdf.Pdf) -> bool:
     cap. Then seals every page's content (see `sealed_contents`).
     """
     set_decode_limits()
+    if "/Size" not in pdf.trailer:
+        # A trailer rebuilt by recovery may lack /Size; qpdf writes the right value only
+        # when the key exists, and a cross-reference stream without it cannot be read.
+        pdf.trailer.Size = 0
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Stream) or "/Filter" not in obj:
             continue
