@@ -18,8 +18,8 @@ import random
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape as _html_escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 DEPARTMENTS = ("Finance", "Operations", "Sales", "Legal", "Research", "Support", "Logistics", "Marketing")
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -243,6 +243,11 @@ def _ooxml_package(*, main_part: str, main_type: str, parts: dict[str, str],
         for name, text in {"[Content_Types].xml": content_types, "_rels/.rels": package_rels, **parts}.items():
             zf.writestr(zipfile.ZipInfo(name, _FIXED_DATE), text)
     return buf.getvalue()
+
+
+def escape(text: str) -> str:
+    """`text` safe inside an XML element (&, < and > escaped)."""
+    return _html_escape(text, quote=False)
 
 
 def _relationships(entries: list[tuple[str, str, str]]) -> str:

@@ -23,10 +23,16 @@ from tests.factories_batch import ROTATE_90, pdf_batch, rotations
 pytestmark = pytest.mark.dask
 distributed = pytest.importorskip("distributed")
 
-fault_ops.enable()
-
 ROTATE_AND_MARK = [*ROTATE_90, {"method": "watermark_pdf", "params": {"text": "DRAFT", "opacity": 0.5}}]
 WORKERS = 2
+
+
+@pytest.fixture(autouse=True)
+def fault_operations():
+    """The fault-injection operations (tests/fault_ops.py), for these tests only; the
+    batch runner hands them on to the Dask workers."""
+    with fault_ops.enabled():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -113,8 +113,10 @@ class Document:
             options["encryption"] = False
         try:
             self.pdf.save(target, **options)
-        except pikepdf.PdfError as exc:
-            raise CorruptDocumentError(f"could not be written back: {exc}", source=self.label) from None
+        except (pikepdf.PdfError, pikepdf.QpdfRuntimeError) as exc:
+            raise CorruptDocumentError(
+                f"could not be written back: {guards.first_line(exc)}", source=self.label
+            ) from None
 
     def _close_pdf(self) -> None:
         if self._pdf is not None:
@@ -131,7 +133,7 @@ def open_pdf(path: Path, *, password: str | None, label: str) -> pikepdf.Pdf:
     except pikepdf.PasswordError:
         why = "a wrong password was given" if password else "it is encrypted and needs a password"
         raise PasswordRequiredError(f"cannot open the PDF: {why}", source=label) from None
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, pikepdf.QpdfRuntimeError) as exc:
         raise CorruptDocumentError(f"damaged beyond repair: {guards.first_line(exc)}", source=label) from None
     except RecursionError:
         raise CorruptDocumentError("object references nest too deeply or loop", source=label) from None
@@ -141,7 +143,7 @@ def open_pdf(path: Path, *, password: str | None, label: str) -> pikepdf.Pdf:
         raise InputNotFoundError(f"cannot be read: {exc.strerror or exc}", source=label) from None
     try:
         page_count = len(pdf.pages)
-    except (pikepdf.PdfError, RecursionError) as exc:
+    except (pikepdf.PdfError, pikepdf.QpdfRuntimeError, RecursionError) as exc:
         pdf.close()
         raise CorruptDocumentError(f"its page tree is damaged: {guards.first_line(exc)}", source=label) from None
     if page_count == 0:

@@ -51,7 +51,7 @@ class LocalEngine(Engine):
             return artifacts
         except BatchprocError as exc:
             raise exc.with_source(source.label)
-        except pikepdf.PdfError as exc:
+        except (pikepdf.PdfError, pikepdf.QpdfRuntimeError) as exc:  # qpdf on damaged structure
             if guards.is_limit_error(exc):
                 raise guards.bomb_error("a stream").with_source(source.label) from None
             raise CorruptDocumentError(f"damaged PDF: {guards.first_line(exc)}", source=source.label) from None

@@ -146,6 +146,9 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
     instructions qpdf could parse, with the open text object and graphics states closed. If qpdf gave up parsing before the end (too
     many errors), it cannot be rewritten faithfully and the document is refused.
     """
+    contents = page.obj.get("/Contents")
+    if contents is not None and not isinstance(contents, (pikepdf.Stream, pikepdf.Array)):
+        return b""  # not content at all (a number, a name): readers draw nothing, and so do we
     pdf.get_warnings()  # drop older warnings: count only this parse's
     limit_hits = pikepdf.settings.qpdf_limit_errors()
     try:
@@ -154,7 +157,7 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
         states = pikepdf.parse_content_stream(page, operators="q Q BT ET")
         damaged = bool(pdf.get_warnings())
         instructions = pikepdf.parse_content_stream(page) if damaged else None
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, pikepdf.QpdfRuntimeError) as exc:
         if is_limit_error(exc):
             raise bomb_error("a page's content") from None
         raise CorruptDocumentError(f"a page's content cannot be read: {first_line(exc)}") from None
@@ -221,10 +224,10 @@ def _raw_contents(page: pikepdf.Page) -> bytes:
 def _contents_key(page: pikepdf.Page) -> tuple:
     contents = page.obj.get("/Contents")
     if isinstance(contents, pikepdf.Array):
-        return tuple(part.objgen for part in contents)
-    if contents is None or not contents.is_indirect:
-        return ("page",) + page.obj.objgen
-    return contents.objgen
+        return tuple(part.objgen if isinstance(part, pikepdf.Object) else part for part in contents)
+    if isinstance(contents, pikepdf.Stream) and contents.is_indirect:
+        return contents.objgen
+    return ("page",) + page.obj.objgen
 
 
 def _page_images(page: pikepdf.Page):
