@@ -55,7 +55,7 @@ class Pipeline:
     def from_operations(
         cls, operations: Iterable[Mapping[str, Any]], *, password: str | None = None
     ) -> "Pipeline":
-        if isinstance(operations, (str, bytes, Mapping)):
+        if isinstance(operations, (str, bytes, Mapping)) or not isinstance(operations, Iterable):
             raise OperationError(
                 "operations must be a list of {'method': ..., 'params': {...}} objects, "
                 f"got {type(operations).__name__}"

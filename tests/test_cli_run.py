@@ -123,6 +123,7 @@ def test_stop_on_error_stops_at_the_first_failure(tmp_path):
     records = read_json_report(tmp_path / "report.json")
     assert [r["status"] for r in records] == ["failed"]
     assert not list((tmp_path / "out").glob("*.pdf"))
+    assert "stopped at the first failure" in result.stderr
 
 
 def test_timeout_and_memory_limit_reach_the_runner(tmp_path):

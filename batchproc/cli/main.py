@@ -92,6 +92,8 @@ def run_command(args: Namespace) -> int:
                      if args.resume else "stopped: with --no-resume, the next run starts over")
         raise
     progress.say(progress.tally.summary() + (f"\nreport: {args.report}" if args.report else ""))
+    if progress.tally.failures and args.stop_on_error:
+        progress.say("stopped at the first failure (--stop-on-error); the files not reached were not processed")
     return EXIT_FAILED if progress.tally.failures else EXIT_OK
 
 

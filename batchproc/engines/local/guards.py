@@ -157,7 +157,8 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
         states = pikepdf.parse_content_stream(page, operators="q Q BT ET")
         damaged = bool(pdf.get_warnings())
         instructions = pikepdf.parse_content_stream(page) if damaged else None
-    except (pikepdf.PdfError, pikepdf.QpdfRuntimeError) as exc:
+    except (pikepdf.PdfError, pikepdf.QpdfRuntimeError, TypeError) as exc:
+        # TypeError: an operand pikepdf cannot hold (an indirect reference inside content)
         if is_limit_error(exc):
             raise bomb_error("a page's content") from None
         raise CorruptDocumentError(f"a page's content cannot be read: {first_line(exc)}") from None
