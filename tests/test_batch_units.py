@@ -140,7 +140,7 @@ def test_options_resolution():
     assert resolve(memory_limit=1 << 30).memory_limit_bytes == 1 << 30
     assert 512 << 20 <= default_memory_limit_bytes(4) <= 4 << 30
     for bad in ({"parallel": "gpu"}, {"max_workers": 0}, {"max_retries": -1}, {"file_timeout": 0},
-                {"memory_limit": "1G"}):
+                {"memory_limit": "1G"}, {"memory_limit": 1 << 20}):
         with pytest.raises(errors.ValidationError):
             resolve(**bad)
 

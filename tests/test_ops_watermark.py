@@ -175,3 +175,20 @@ def test_bad_watermark_params_fail_before_any_work(params, message):
     with pytest.raises(errors.OperationError) as info:
         Pipeline.from_operations([{"method": "watermark_pdf", "params": params}])
     assert message in str(info.value) and "step 0 (watermark_pdf)" in str(info.value)
+
+
+@pytest.mark.parametrize("opacity, lightest_ink, darkest_ink", [(1.0, 0, 40), (0.3, 150, 230)])
+def test_text_mark_renders_with_the_asked_opacity(opacity, lightest_ink, darkest_ink):
+    """The darkest pixel of a black mark on a blank page shows the opacity really applied."""
+    import pypdfium2 as pdfium
+
+    blank = pikepdf.new()
+    blank.add_blank_page(page_size=(400, 200))
+    buf = io.BytesIO()
+    blank.save(buf)
+    out = Client().watermark_pdf(buf.getvalue(), text="MARK", width=300, height=150, opacity=opacity)
+    doc = pdfium.PdfDocument(out)
+    image = doc[0].render(scale=1).to_pil().convert("L")
+    darkest = min(image.getdata())
+    doc.close()
+    assert lightest_ink <= darkest <= darkest_ink

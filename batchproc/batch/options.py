@@ -19,6 +19,8 @@ DEFAULT_MAX_WORKERS = 4
 DEFAULT_MAX_RETRIES = 3
 MAX_DEFAULT_MEMORY_LIMIT_BYTES = 4 << 30
 MIN_DEFAULT_MEMORY_LIMIT_BYTES = 512 << 20
+MIN_MEMORY_LIMIT_BYTES = 128 << 20
+"""The smallest memory_limit accepted: below it a bare worker is already over."""
 LOW_HOST_MEMORY_BYTES = 512 << 20
 """Below this much available host memory the parent waits before submitting more work."""
 
@@ -75,6 +77,11 @@ class BatchOptions:
             raise ValidationError(f"file_timeout must be a positive number of seconds, got {file_timeout!r}")
         if memory_limit is not None and (not _positive_number(memory_limit) or isinstance(memory_limit, float)):
             raise ValidationError(f"memory_limit must be a positive number of bytes, got {memory_limit!r}")
+        if memory_limit is not None and memory_limit < MIN_MEMORY_LIMIT_BYTES:
+            raise ValidationError(
+                f"memory_limit {memory_limit} bytes is below {MIN_MEMORY_LIMIT_BYTES // 2**20} MiB: "
+                "a warm worker alone needs about 80 MiB, so every file would fail"
+            )
         workers = 1 if mode == "serial" else max_workers
         if mode == "process":
             limit = memory_limit if memory_limit is not None else default_memory_limit_bytes(workers)

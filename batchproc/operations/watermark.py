@@ -161,8 +161,8 @@ def _text_mark(text: str, style: MarkStyle) -> Mark:
     width, height = unit_width * size, unit_height * size
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(width, height), initialFontName=font, initialFontSize=size, pageCompression=1)
+    c.setFillColor(style.font_color)  # before the opacity: setFillColor resets the fill alpha
     _set_opacity(c, style.opacity)
-    c.setFillColor(style.font_color)
     c.setFont(font, size)
     for number, line in enumerate(lines):
         baseline = height - ascent * size - number * LINE_SPACING * size
