@@ -2,7 +2,8 @@
 
 Each builder writes `path` and returns it, so a test can say `bomb_pdf(tmp_path / "b.pdf")`.
 `BAD_INPUTS` names every builder whose file must end in a typed error, with the error
-class expected from the local engine; `GOOD_ODDITIES` those that must succeed.
+class expected from the local engine; `GOOD_ODDITIES` (one page each, except the 5,000
+of many_pages_pdf) those that must succeed and carry every operation's effect.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def encrypted(path: Path, *, password: str = "secret") -> Path:
 # -- damaged but repairable -------------------------------------------------------------------
 
 
-def broken_xref_pdf(path: Path, *, pages: int = 2) -> Path:
+def broken_xref_pdf(path: Path, *, pages: int = 1) -> Path:
     """A text PDF whose cross-reference table points at wrong offsets (qpdf rebuilds it)."""
     buf = io.BytesIO()
     with pikepdf.open(io.BytesIO(text_pdf(pages=pages, text="Repaired"))) as pdf:
@@ -97,6 +98,16 @@ def unterminated_array_pdf(path: Path) -> Path:
     return path
 
 
+def garbled_content_pdf(path: Path) -> Path:
+    """A page whose content has more stray delimiters than qpdf's parser tolerates: it
+    stops part-way, so the page cannot be rewritten faithfully."""
+    with pikepdf.open(io.BytesIO(text_pdf(pages=1, text="Garbled"))) as pdf:
+        page = pdf.pages[0]
+        page.obj.Contents = pdf.make_stream(b"BT " + b") ] >> " * 40 + b"(lost) Tj ET")
+        pdf.save(path)
+    return path
+
+
 def zero_pages_pdf(path: Path) -> Path:
     """A well-formed PDF whose page tree is empty: nothing to stamp or rotate."""
     with pikepdf.new() as pdf:
@@ -125,14 +136,16 @@ def zero_bomb_stream(inflated_bytes: int = 2 << 30) -> bytes:
     return first + block * (count - 1) + b"\x03\x00" + adler.to_bytes(4, "big")
 
 
-def bomb_pdf(path: Path, *, inflated_bytes: int = 2 << 30) -> Path:
-    """A ~2 MB PDF whose page content stream inflates to `inflated_bytes` (2 GiB) of zeros."""
+def bomb_pdf(path: Path, *, inflated_bytes: int = 2 << 30, double: bool = False) -> Path:
+    """A ~2 MB PDF whose page content stream inflates to `inflated_bytes` (2 GiB) of zeros;
+    `double` compresses it once more (a few KB, two Flate filters)."""
     with pikepdf.open(io.BytesIO(text_pdf(pages=1, text="Bomb"))) as pdf:
-        bomb = pikepdf.Stream(pdf, zero_bomb_stream(inflated_bytes))
-        bomb.Filter = pikepdf.Name.FlateDecode
+        data = zero_bomb_stream(inflated_bytes)
+        bomb = pikepdf.Stream(pdf, zlib.compress(data, 9) if double else data)
+        bomb.Filter = pikepdf.Array([pikepdf.Name.FlateDecode] * 2) if double else pikepdf.Name.FlateDecode
         page = pdf.pages[0]
         page.obj.Contents = pikepdf.Array([page.obj.Contents, pdf.make_indirect(bomb)])
-        pdf.save(path)
+        pdf.save(path, stream_decode_level=pikepdf.StreamDecodeLevel.none)  # keep both layers
     return path
 
 
@@ -223,6 +236,7 @@ BAD_INPUTS: dict[str, tuple[Builder, type[errors.BatchprocError], str]] = {
     "deep-nesting": (deep_nesting_pdf, errors.CorruptDocumentError, "damaged beyond repair"),
     "cyclic-pages": (cyclic_pages_pdf, errors.CorruptDocumentError, "Loop detected"),
     "zero-pages": (zero_pages_pdf, errors.CorruptDocumentError, "no pages"),
+    "garbled-content": (garbled_content_pdf, errors.CorruptDocumentError, "too many parse errors"),
 }
 
 GOOD_ODDITIES: dict[str, Builder] = {

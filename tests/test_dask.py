@@ -112,28 +112,22 @@ def test_a_file_that_kills_its_workers_fails_alone_as_worker_crashed(tmp_path, c
 def test_a_worker_lost_mid_batch_has_its_files_run_elsewhere(tmp_path, cluster, dask_client):
     cluster.add_worker("doomed")
     dask_client.wait_for_workers(WORKERS + 1, timeout=90)
+    [doomed] = [a for a, w in dask_client.scheduler_info()["workers"].items() if w["name"] == "doomed"]
     files = pdf_batch(tmp_path / "in", 12, pages=2)
-    tries = tmp_path / "tries"
-    tries.mkdir()
-    operations = [
-        # counts each start of a file in tries/ (failures=0: never fails), then works for a while
-        {"method": "fault_server_error", "params": {"name_contains": "doc", "state_dir": str(tries), "failures": 0}},
-        {"method": "fault_hang", "params": {"name_contains": "doc", "seconds": 1.0}},
-        *ROTATE_90,
-    ]
+    operations = [{"method": "fault_hang", "params": {"name_contains": "doc", "seconds": 1.0}}, *ROTATE_90]
     out = tmp_path / "out"
+    lost_tasks = []
 
     def lose_a_worker(done, total):
         if done == 2:
+            lost_tasks.extend(dask_client.processing(workers=[doomed])[doomed])
             cluster.kill_worker("doomed")
 
     result = Client().batch_process(
         files, operations, out, cluster=dask_client, max_workers=3, progress_callback=lose_a_worker
     )
+    assert lost_tasks  # the lost worker had files, and they ran again elsewhere:
     assert result.failed == [] and len(result.successful) == 12
-    started = {p.name: int(p.read_text()) for p in tries.iterdir()}
-    assert sorted(started) == sorted(f"doc{n}.pdf.tries" for n in range(12))
-    assert 2 in started.values()  # a file the lost worker had started ran again elsewhere
     assert outputs_in(out) == sorted([JOURNAL_NAME] + [f"doc{n}_{n}.pdf" for n in range(12)])
     assert all(rotations(output) == [90, 90] for _, output in result.successful)
 
@@ -169,7 +163,7 @@ def test_tasks_the_scheduler_drops_are_run_again_not_lost(tmp_path, dask_client)
 
     def restart_the_cluster(done, total):
         if done == 1:
-            dask_client.restart()  # the scheduler cancels every task in flight
+            dask_client.restart(timeout=120, wait_for_workers=False)  # cancels every task in flight
 
     result = Client().batch_process(
         files, operations, out, executor=dask_client.get_executor(), progress_callback=restart_the_cluster

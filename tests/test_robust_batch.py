@@ -66,7 +66,6 @@ def test_mixed_batch_reports_every_bad_file_and_finishes_every_good_one(tmp_path
         good_files[good_pdf(inputs_dir / name, pages=2)] = 2
     for n in range(6):
         good_files[good_pdf(inputs_dir / f"plain{n}.pdf", pages=3)] = 3
-    good_files[bad.broken_xref_pdf(inputs_dir / "broken-xref.pdf", pages=2)] = 2
     inputs = sorted([*bad_files, *good_files], key=lambda p: p.name)
 
     result = Client().batch_process(

@@ -49,7 +49,7 @@ def test_crashing_and_hanging_workers_fail_their_file_and_spare_the_rest(tmp_pat
     ]
     out = tmp_path / "out"
     result = Client().batch_process(inputs, operations, output_dir=out, parallel="process",
-                                    max_workers=2, file_timeout=4)
+                                    max_workers=2, file_timeout=6)
     failed = {Path(i).stem: e for i, e in result.failed}
     assert set(failed) == {"segv", "sigkill", "hang"}, failed
     assert isinstance(failed["segv"], errors.WorkerCrashedError) and "SIGSEGV" in failed["segv"].message

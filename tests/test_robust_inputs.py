@@ -25,6 +25,13 @@ from tests.factories import page_texts, text_pdf
 REPO = Path(__file__).resolve().parents[1]
 
 
+PEAK_RSS_KIB = (
+    "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')))"
+)
+"""Code printing the process's peak RSS in KiB. Not ru_maxrss: Linux carries that over
+exec from the forked parent, so a child of a big pytest process would report its size."""
+
+
 def rotations(data: bytes) -> list[int]:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         return [int(p.obj.get("/Rotate", 0)) for p in pdf.pages]
@@ -75,6 +82,16 @@ def test_pdf_cut_after_its_page_tree_gives_an_output_that_opens_strictly(tmp_pat
     assert "STAMPED" in page_texts(out)[0]
 
 
+def test_an_output_no_reader_opens_is_caught_by_the_read_back(tmp_path):
+    """What the read-back is for: without guards' /Size repair, this is what was written."""
+    from batchproc.engines.local.document import verify_output
+
+    with pikepdf.open(bad.trailerless_pdf(tmp_path / "cut.pdf")) as pdf:
+        pdf.save(tmp_path / "written.pdf", object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    with pytest.raises(errors.CorruptDocumentError, match="could not be read back"):
+        verify_output(tmp_path / "written.pdf", pages=1, password="", label="cut.pdf")
+
+
 def test_watermark_on_content_ending_inside_an_array_is_visible(tmp_path):
     """The damaged stream would swallow the overlay drawn after it; sealing prevents that."""
     path = bad.unterminated_array_pdf(tmp_path / "dangling.pdf")
@@ -102,13 +119,12 @@ def test_decompression_bomb_is_refused_in_constant_memory(tmp_path):
     """Detecting the 2 GiB bomb must not inflate it: the child's peak RSS stays small."""
     path = bad.bomb_pdf(tmp_path / "bomb.pdf")
     code = (
-        "import resource, sys\n"
         "from batchproc import Client, errors\n"
         "try:\n"
         f"    Client().rotate_pages({str(path)!r}, degrees=90)\n"
         "except errors.CorruptDocumentError as exc:\n"
         "    print(exc.message)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        f"{PEAK_RSS_KIB}\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -117,15 +133,21 @@ def test_decompression_bomb_is_refused_in_constant_memory(tmp_path):
     assert int(peak_kib) < 200 * 1024, f"peak RSS {int(peak_kib) // 1024} MB"
 
 
+def test_doubly_compressed_bomb_is_refused_too(tmp_path):
+    path = bad.bomb_pdf(tmp_path / "bomb2.pdf", inflated_bytes=512 << 20, double=True)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(errors.CorruptDocumentError, match="decompression bomb"):
+        Client().rotate_pages(path, degrees=90)
+
+
 def test_sniffing_a_zip_bomb_office_file_reads_only_its_first_bytes(tmp_path):
     path = bad.zip_bomb_odt(tmp_path / "bomb.odt", inflated_bytes=320 << 20)
     code = (
-        "import resource\n"
         "from pathlib import Path\n"
         "from batchproc import formats\n"
         f"path = Path({str(path)!r})\n"
         "print(formats.sniff(path.read_bytes()[:2048], path.name, path=path).kind)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        f"{PEAK_RSS_KIB}\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -27,7 +27,7 @@ import os
 import time
 from pathlib import Path
 
-from ..errors import ValidationError
+from ..errors import OutputWriteError, ValidationError
 
 JOURNAL_NAME = ".batchproc-journal.jsonl"
 FSYNC_INTERVAL_S = 1.0
@@ -51,7 +51,12 @@ class Journal:
     @classmethod
     def open(cls, output_dir: Path, *, load: bool) -> "Journal":
         path = output_dir / JOURNAL_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        try:
+            # O_NOFOLLOW: a symlink planted under the journal's name must not make us
+            # append to (or truncate) a file outside output_dir.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise OutputWriteError(f"cannot open the resume journal {path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -14,6 +14,7 @@ separators, no "..", nothing starting with ".batchproc" (the runner's own files)
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 
 from ..engines.base import Artifact
@@ -23,6 +24,8 @@ FIELDS = ("name", "index", "ext")
 EXT_MARK = "\x00"
 """Stands for the output extension in an expansion until the worker knows it."""
 RESERVED_PREFIX = ".batchproc"
+MAX_NAME_BYTES = 255
+"""The longest file name Linux and macOS file systems accept (NAME_MAX)."""
 
 
 class OutputNamer:
@@ -87,6 +90,12 @@ def check_format(output_format: str) -> None:
             )
         if conversion not in (None, "s"):
             raise OutputNameError(f"output_format {output_format!r}: conversion !{conversion} is not allowed")
+        if spec and ("{" in spec or any(int(n) > MAX_NAME_BYTES for n in re.findall(r"\d+", spec))):
+            # Checked before formatting: "{index:999999999}" would build a 1 GB name.
+            raise OutputNameError(
+                f"output_format {output_format!r}: format spec {spec!r} is nested or wider than "
+                f"a file name ({MAX_NAME_BYTES} bytes)"
+            )
     try:
         sample = output_format.format(name="report", index=0, ext=".pdf")
     except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -103,3 +112,5 @@ def check_name(name: str) -> None:
         )
     if name.startswith(RESERVED_PREFIX):
         raise OutputNameError(f"output name {name!r} is reserved for batchproc's own files")
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise OutputNameError(f"output name {name[:40]!r}... is longer than a file name may be ({MAX_NAME_BYTES} bytes)")

@@ -214,6 +214,8 @@ class _Batch:
             # The journal's lock comes first: it also guards the work folder below.
             self._journal = Journal.open(self._output_dir, load=self._options.resume)
             self._work_root = self._output_dir / WORK_DIR_NAME
+            if self._work_root.is_symlink() or self._work_root.is_file():
+                self._work_root.unlink()  # a planted link (rmtree would refuse it): never follow
             shutil.rmtree(self._work_root, ignore_errors=True)  # left by a killed run
             self._work_root.mkdir(mode=0o700)
         else:

@@ -77,7 +77,7 @@ def apply_instant_json(doc: Document, *, instant_json: Any) -> None:
         add_annotation(pdf, _spec(pdf, record, number))
     values = {}
     for record in data.get("formFieldValues", []):
-        if not isinstance(record, dict) or "name" not in record:
+        if not isinstance(record, dict) or not isinstance(record.get("name"), str):
             raise ValidationError(f"apply_instant_json: a form field value has no name: {record!r}")
         values[record["name"]] = record.get("value")
     fill_fields(pdf, values)

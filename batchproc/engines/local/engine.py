@@ -24,6 +24,9 @@ class LocalEngine(Engine):
 
     name = "local"
 
+    def __init__(self) -> None:
+        guards.set_decode_limits()  # process-wide: set before threads of this process use pikepdf
+
     def run(self, pipeline: Pipeline, source: Source, workdir: Path) -> list[Artifact]:
         docs: list[Document] = []
         try:

@@ -31,6 +31,8 @@ resolution (Pillow's and OCRmyPDF's bomb guards use about this): 750 MB of RGB."
 MAX_FLATE_RATIO = 1032
 """Deflate's largest possible expansion (one 258-byte match per 2 bits, RFC 1951)."""
 
+_SHRINKING_FILTERS = (pikepdf.Name.FlateDecode, pikepdf.Name.ASCII85Decode, pikepdf.Name.ASCIIHexDecode)
+"""Flate, and the text encodings that make data smaller when decoded (reportlab's pair)."""
 _SKIPPED_SUBTYPES = (pikepdf.Name.Image,)
 _SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
 _limits_set = False
@@ -103,18 +105,20 @@ def inspect_input(pdf: pikepdf.Pdf) -> bool:
 def _is_bomb(stream: pikepdf.Stream) -> bool:
     """Whether `stream` decodes to more than MAX_STREAM_BYTES.
 
-    Plain Flate (nearly every stream) cannot inflate more than MAX_FLATE_RATIO times its
-    size, so small streams need no decoding at all; larger ones are inflated here in 1 MB
-    slices and thrown away (constant memory). Other filter chains are decoded by qpdf
-    under its cap. Undecodable data (a bad filter, corrupt Flate) is not a bomb: qpdf
+    Flate (alone, or after ASCII85/ASCIIHex, which shrink) cannot inflate more than
+    MAX_FLATE_RATIO times its size, so small streams need no decoding at all; larger
+    plain Flate is inflated here in 1 MB slices and thrown away (constant memory). Other
+    filter chains are decoded by qpdf under its cap. Undecodable data (a bad filter, corrupt Flate) is not a bomb: qpdf
     recovers what it can, and the steps that need the stream report what they cannot.
     """
-    filters = stream.get("/Filter")
-    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
-        filters = filters[0]
-    if filters == pikepdf.Name.FlateDecode:
+    found = stream.get("/Filter")
+    filters = list(found) if isinstance(found, pikepdf.Array) else [found]
+    if filters.count(pikepdf.Name.FlateDecode) == 1 and all(f in _SHRINKING_FILTERS for f in filters):
         raw = stream.read_raw_bytes()
-        return len(raw) * MAX_FLATE_RATIO > MAX_STREAM_BYTES and _inflates_past(raw, MAX_STREAM_BYTES)
+        if len(raw) * MAX_FLATE_RATIO <= MAX_STREAM_BYTES:
+            return False  # cannot reach the cap: no need to decode
+        if filters == [pikepdf.Name.FlateDecode]:
+            return _inflates_past(raw, MAX_STREAM_BYTES)
     try:
         stream.read_bytes()
     except pikepdf.PdfError as exc:
@@ -143,26 +147,27 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
     unterminated array, string or dictionary swallows whatever a step appends after it
     (an overlay or a stamp would silently vanish), and one that leaves a text object
     open turns an appended `Do` into an error. A damaged page is rewritten from the
-    instructions qpdf could parse, with the open text object and graphics states closed. If qpdf gave up parsing before the end (too
-    many errors), it cannot be rewritten faithfully and the document is refused.
+    instructions qpdf could parse, with the open text object and graphics states closed.
+    If qpdf gave up parsing before the end (too many errors), it cannot be rewritten
+    faithfully and the document is refused. (qpdf's warnings are read, not its global
+    limit counter: other threads' documents move that.)
     """
     contents = page.obj.get("/Contents")
     if contents is not None and not isinstance(contents, (pikepdf.Stream, pikepdf.Array)):
         return b""  # not content at all (a number, a name): readers draw nothing, and so do we
-    pdf.get_warnings()  # drop older warnings: count only this parse's
-    limit_hits = pikepdf.settings.qpdf_limit_errors()
+    pdf.get_warnings()  # drop older warnings: see only this parse's (they are per Pdf)
     try:
         # Only the operators that open or close a state come back to Python: the whole
         # stream is still tokenized (in C++), which is what finds the damage.
         states = pikepdf.parse_content_stream(page, operators="q Q BT ET")
-        damaged = bool(pdf.get_warnings())
-        instructions = pikepdf.parse_content_stream(page) if damaged else None
+        warnings = pdf.get_warnings()
+        instructions = pikepdf.parse_content_stream(page) if warnings else None
     except (pikepdf.PdfError, pikepdf.QpdfRuntimeError, TypeError) as exc:
         # TypeError: an operand pikepdf cannot hold (an indirect reference inside content)
         if is_limit_error(exc):
             raise bomb_error("a page's content") from None
         raise CorruptDocumentError(f"a page's content cannot be read: {first_line(exc)}") from None
-    if pikepdf.settings.qpdf_limit_errors() != limit_hits:
+    if any("limits error" in warning for warning in warnings):  # qpdf gave up part-way
         raise CorruptDocumentError("a page's content is damaged beyond repair (too many parse errors)")
     closers = _closers(states)
     if instructions is None and not closers:
