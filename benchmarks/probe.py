@@ -4,7 +4,8 @@
 
 Runs `Client().batch_process` over `corpus.tiny_files(count)` with one rotate step, and
 prints {"files", "ok", "seconds", "parent_peak_rss", "total_peak_rss"} (bytes).
-`parent_peak_rss` is this process's own high-water mark (getrusage); `total_peak_rss` the
+`parent_peak_rss` is this process's own high-water mark (VmHWM; not getrusage's ru_maxrss,
+which Linux carries over from the process that started us); `total_peak_rss` the
 highest sum of this process's and its descendants' RSS seen by a 50 ms sampler (pages
 shared after fork are counted once per process, so it over-states slightly).
 A fresh process per size keeps one size's high-water mark out of the next one's.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import threading
 import time
 
@@ -31,7 +31,7 @@ class PeakRSSSampler(threading.Thread):
     and RSS every `interval_s`: the sampler must not steal the CPU it measures.
     """
 
-    def __init__(self, interval_s: float = 0.05, refresh_s: float = 1.0) -> None:
+    def __init__(self, interval_s: float = 0.05, refresh_s: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.interval_s = interval_s
         self.refresh_s = refresh_s
@@ -44,8 +44,11 @@ class PeakRSSSampler(threading.Thread):
         refreshed = 0.0
         while not self._stop_event.is_set():
             if time.monotonic() - refreshed >= self.refresh_s:
-                processes = [me, *me.children(recursive=True)]
-                refreshed = time.monotonic()
+                try:
+                    processes = [me, *me.children(recursive=True)]
+                    refreshed = time.monotonic()
+                except psutil.Error:  # a process exited mid-walk: try again next sample
+                    pass
             total = 0
             for process in processes:
                 try:
@@ -59,6 +62,15 @@ class PeakRSSSampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.peak
+
+
+def own_peak_rss() -> int:
+    """This process's peak RSS in bytes: VmHWM, which starts afresh at exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         "files": args.count,
         "ok": len(result.successful),
         "seconds": seconds,
-        "parent_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "parent_peak_rss": own_peak_rss(),
         "total_peak_rss": total_peak,
     }
     print(json.dumps(report))

@@ -155,18 +155,3 @@ def test_cluster_and_executor_together_are_refused_before_any_work(tmp_path, das
     assert not (tmp_path / "out").exists()
 
 
-
-def test_tasks_the_scheduler_drops_are_run_again_not_lost(tmp_path, dask_client):
-    files = pdf_batch(tmp_path / "in", 8)
-    out = tmp_path / "out"
-    operations = [{"method": "fault_hang", "params": {"name_contains": "doc", "seconds": 0.5}}, *ROTATE_90]
-
-    def restart_the_cluster(done, total):
-        if done == 1:
-            dask_client.restart(timeout=120, wait_for_workers=False)  # cancels every task in flight
-
-    result = Client().batch_process(
-        files, operations, out, executor=dask_client.get_executor(), progress_callback=restart_the_cluster
-    )
-    assert result.failed == [] and sorted(o.name for _, o in result.successful) == [f"doc{n}_{n}.pdf" for n in range(8)]
-    assert all(rotations(o) == [90] for _, o in result.successful)
