@@ -436,3 +436,16 @@ def test_uploads_and_downloads_stream_instead_of_holding_the_file_in_memory(dws_
     growth_kib = int(done.stdout.strip())
     assert out.stat().st_size > size  # the whole file went up and came back
     assert growth_kib < (size >> 10) // 4, f"the client's peak memory grew by {growth_kib} KiB"
+
+
+def test_proxy_environment_is_read_once_when_the_transport_is_made(monkeypatch):
+    from batchproc.engines.dws.options import DWSOptions
+    from batchproc.engines.dws.transport import Transport
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    remote = Transport(DWSOptions(api_key="k"))
+    assert remote.session.proxies["https"] == "http://proxy.example:3128"
+    assert not remote.session.trust_env  # no per-request environment lookups
+    local = Transport(DWSOptions(api_key="k", base_url="https://internal.example"))
+    assert "https" not in local.session.proxies
