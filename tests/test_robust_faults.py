@@ -4,7 +4,6 @@ files with typed errors and keeps the rest; no partial or temporary file is left
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -21,13 +20,8 @@ from tests.factories import text_pdf
 @pytest.fixture(autouse=True)
 def _fault_ops():
     """Workers started by these tests import tests.fault_ops."""
-    saved = os.environ.get(fault_ops.EXTRA_OPERATIONS_ENV)
-    fault_ops.enable()
-    yield
-    if saved is None:
-        os.environ.pop(fault_ops.EXTRA_OPERATIONS_ENV, None)
-    else:
-        os.environ[fault_ops.EXTRA_OPERATIONS_ENV] = saved
+    with fault_ops.enabled():
+        yield
 
 
 def rotations(path: Path) -> list[int]:
