@@ -104,3 +104,31 @@ def test_public_surface_is_pinned():
     assert sorted(batchproc.__all__) == sorted(
         ["Client", "Pipeline", "BatchResult", "FileResult", "BatchprocError", "UnsupportedOperationError", "errors"]
     )
+
+
+def test_encrypted_input_through_an_external_step_is_reopened_without_its_password(tmp_path, recwarn):
+    """Intermediate files are written unencrypted; reopening them with the input's password
+    would make pikepdf warn that no password was needed."""
+    src = tmp_path / "locked.pdf"
+    encrypted_pdf(src, password="pw")
+    operations = [{"method": "rotate_pages", "params": {"degrees": 90}}, {"method": "convert_to_pdfa"}]
+    out = Client().process(src, operations, password="pw")
+    assert not [w for w in recwarn if "password" in str(w.message)]
+    rotated_only = Client().rotate_pages(src, degrees=90, password="pw")
+    assert looks_alike(out, rotated_only)  # Ghostscript bakes /Rotate in; the pages must look the same
+
+
+def looks_alike(a: bytes, b: bytes) -> bool:
+    """Whether the first pages of two PDFs render to nearly the same picture."""
+    import pypdfium2 as pdfium
+    from PIL import ImageChops
+
+    pictures = []
+    for data in (a, b):
+        doc = pdfium.PdfDocument(data)
+        pictures.append(doc[0].render(scale=0.5).to_pil().convert("L"))
+        doc.close()
+    if pictures[0].size != pictures[1].size:
+        return False
+    histogram = ImageChops.difference(*pictures).histogram()
+    return sum(histogram[32:]) < 0.01 * sum(histogram)  # under 1% of pixels differ visibly

@@ -55,6 +55,7 @@ def convert_to_pdfa(*, input_path: Path, output_path: Path, part: int, timeout_s
         gs, "-q", "-dBATCH", "-dNOPAUSE", "-dNOINTERPOLATE",
         f"-dPDFA={part}", "-dPDFACompatibilityPolicy=1",
         "-sDEVICE=pdfwrite", "-sColorConversionStrategy=RGB", "-sProcessColorModel=DeviceRGB",
+        "-dAutoRotatePages=/None",  # keep every page as the reader saw it (the default turns pages to upright text)
         f"--permit-file-read={srgb_profile().parent}/",
         "-sOutputFile=" + str(output_path).replace("%", "%%"),
         "-c", _pdfa_definition(), "-f", str(input_path),

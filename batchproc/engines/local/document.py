@@ -39,6 +39,9 @@ class Document:
         self.workdir = workdir
         self.label = label
         self.password = password
+        self._path_password = password
+        """The password the current file needs: the input's, until a step writes a new
+        (unencrypted) file."""
         self.save_options: dict[str, Any] = {}
         """Extra keyword arguments for the final `Pdf.save` (encryption, linearize, ...)."""
         self._inspected = False
@@ -50,7 +53,7 @@ class Document:
     @property
     def pdf(self) -> pikepdf.Pdf:
         if self._pdf is None:
-            pdf = open_pdf(self._path, password=self.password, label=self.label)
+            pdf = open_pdf(self._path, password=self._path_password, label=self.label)
             if not self._inspected:
                 self._repaired = _inspect(pdf, self.label)
                 self._inspected = True
@@ -68,12 +71,14 @@ class Document:
             self._save(target, final=False)
             self._close_pdf()
             self._path = target
+            self._path_password = None
         return self._path
 
     def replace(self, path: Path) -> None:
         """Adopt `path` (written by an external program) as the current state."""
         self._close_pdf()
         self._path = path
+        self._path_password = None
 
     def new_path(self, ext: str = ".pdf") -> Path:
         """A fresh file name in the work folder."""
@@ -83,6 +88,7 @@ class Document:
         """A new Document around `pdf` (a split part), sharing this one's settings."""
         part = Document(self._path, self.workdir, label=self.label, password=self.password)
         part._pdf = pdf
+        part._path_password = self._path_password
         part._inspected = True
         part._repaired = self._repaired
         part.save_options = dict(self.save_options)
