@@ -132,3 +132,30 @@ def looks_alike(a: bytes, b: bytes) -> bool:
         return False
     histogram = ImageChops.difference(*pictures).histogram()
     return sum(histogram[32:]) < 0.01 * sum(histogram)  # under 1% of pixels differ visibly
+
+
+def test_document_saves_before_an_external_step_only_what_changed(tmp_path):
+    from batchproc.engines.local.document import Document
+
+    src = tmp_path / "in.pdf"
+    text_pdf(src, pages=2)
+    doc = Document(src, tmp_path, label=str(src))
+    doc.peek()  # read only: the input file itself is the current state
+    assert doc.file() == src
+    doc.pdf.pages[0].rotate(90, relative=True)  # changed: the next file() writes it
+    changed = doc.file()
+    assert changed != src and rotations(changed.read_bytes()) == [90, 0]
+    assert doc.file() == changed  # nothing changed since
+
+
+def test_encrypted_input_is_decrypted_before_an_external_program_sees_it(tmp_path):
+    from batchproc.engines.local.document import Document
+
+    src = tmp_path / "locked.pdf"
+    encrypted_pdf(src, password="pw")
+    doc = Document(src, tmp_path, label=str(src), password="pw")
+    doc.peek()
+    plain = doc.file()
+    assert plain != src
+    with pikepdf.open(plain) as pdf:
+        assert not pdf.is_encrypted

@@ -51,14 +51,14 @@ def convert_to_pdfa(doc: Document, *, conformance: str, vectorization: bool, ras
         )
     flavour = f"{part}b"
     if not _prepared_in_memory(doc, flavour):
-        if part == 1 and not rasterization and _uses_transparency(doc.pdf):
+        if part == 1 and not rasterization and _uses_transparency(doc.peek()):
             raise UnsupportedOperationError(
                 "convert_to_pdfa: PDF/A-1 allows no transparency and rasterization=False forbids flattening it"
             )
         target = doc.new_path()
         ghostscript.convert_to_pdfa(input_path=doc.file(), output_path=target, part=part)
         doc.replace(target)
-        report = pikepdf.pdfa.check(doc.pdf, flavour)
+        report = pikepdf.pdfa.check(doc.peek(), flavour)
         if not report.passed:
             raise ExternalToolError(f"Ghostscript's output is not valid PDF/A-{flavour}: {report.summary(3)}")
         doc.save_options.update(report.save_kwargs)
@@ -70,9 +70,9 @@ def _prepared_in_memory(doc: Document, flavour: str) -> bool:
     """Try the fast path: repair metadata in memory; True if the document now passes."""
     import pikepdf.pdfa
 
-    pdf = doc.pdf
-    if not all(_embedded(font) for font in _fonts(pdf)):
+    if not all(_embedded(font) for font in _fonts(doc.peek())):
         return False
+    pdf = doc.pdf
     pikepdf.pdfa.prepare(pdf, flavour)
     report = pikepdf.pdfa.check(pdf, flavour)
     if not report.passed:

@@ -3,8 +3,11 @@
 A `Document` is either an open `pikepdf.Pdf` (after in-memory steps) or a PDF file on
 disk (after an external program wrote one). Steps ask for what they need:
 
-    doc.pdf          the open pikepdf.Pdf, opened from the current file on first use;
-    doc.file()       a path holding the current state, saved first if the Pdf is open;
+    doc.pdf          the open pikepdf.Pdf, opened from the current file on first use,
+                     for a step that changes it;
+    doc.peek()       the same Pdf, for a step that only reads it;
+    doc.file()       a path holding the current state, saved first if the Pdf was changed
+                     (or the file still needs the input's password);
     doc.replace(p)   after an external program wrote the new state to `p`.
 
 So a chain of in-memory steps opens the file once and saves it once, and an external
@@ -44,6 +47,8 @@ class Document:
         (unencrypted) file."""
         self.save_options: dict[str, Any] = {}
         """Extra keyword arguments for the final `Pdf.save` (encryption, linearize, ...)."""
+        self._modified = False
+        """The open Pdf may differ from the current file: `file()` must save it."""
         self._inspected = False
         self._repaired = False
         """The input was damaged (qpdf repaired it, or its content was sealed): its output
@@ -52,10 +57,18 @@ class Document:
     # -- state -------------------------------------------------------------------------
     @property
     def pdf(self) -> pikepdf.Pdf:
+        """The open Pdf, for a step that changes it."""
+        pdf = self.peek()
+        self._modified = True
+        return pdf
+
+    def peek(self) -> pikepdf.Pdf:
+        """The open Pdf, for reading only: unlike `pdf`, it does not make `file()` save."""
         if self._pdf is None:
             pdf = open_pdf(self._path, password=self._path_password, label=self.label)
             if not self._inspected:
                 self._repaired = _inspect(pdf, self.label)
+                self._modified = self._repaired  # a repaired input must be written anew
                 self._inspected = True
             self._pdf = pdf
         return self._pdf
@@ -67,11 +80,12 @@ class Document:
     def file(self) -> Path:
         """A PDF file holding the current state (saving the open Pdf first, if any)."""
         if self._pdf is not None:
-            target = self.new_path()
-            self._save(target, final=False)
+            if self._modified or self._path_password:
+                target = self.new_path()
+                self._save(target, final=False)
+                self._path = target
+                self._path_password = None
             self._close_pdf()
-            self._path = target
-            self._path_password = None
         return self._path
 
     def replace(self, path: Path) -> None:
@@ -88,6 +102,7 @@ class Document:
         """A new Document around `pdf` (a split part), sharing this one's settings."""
         part = Document(self._path, self.workdir, label=self.label, password=self.password)
         part._pdf = pdf
+        part._modified = True
         part._path_password = self._path_password
         part._inspected = True
         part._repaired = self._repaired
@@ -97,6 +112,8 @@ class Document:
     # -- output ------------------------------------------------------------------------
     def save(self, target: Path) -> None:
         """Write the final state to `target` with `save_options` applied, and close."""
+        if self._pdf is not None and not (self._modified or self._path_password or self.save_options):
+            self._close_pdf()  # read, never changed: the current file is the output
         if self._pdf is None and not self.save_options and self._path != target:
             # No in-memory step ran since the last external program: keep its file as is,
             # moved when it is ours, copied when it is still the caller's input.
@@ -133,6 +150,7 @@ class Document:
         if self._pdf is not None:
             self._pdf.close()
             self._pdf = None
+        self._modified = False
 
 
 def open_pdf(path: Path, *, password: str | None, label: str) -> pikepdf.Pdf:

@@ -31,7 +31,7 @@ class LocalEngine(Engine):
         docs: list[Document] = []
         try:
             docs = [Document(prepare_input(source, workdir), workdir, label=source.label, password=pipeline.password)]
-            docs[0].pdf  # noqa: B018 - open and inspect the input before any step sees it
+            docs[0].peek()  # open and inspect the input before any step sees it
             artifacts: list[Artifact] = []
             for step in pipeline.steps:
                 operation = step.operation
