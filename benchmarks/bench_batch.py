@@ -8,23 +8,10 @@ import pytest
 
 from . import baselines, corpus
 from .compare import CHAIN_OPERATIONS, batch_runner, verify_chain, verify_count
-from .conftest import require_batchproc
+from .conftest import measure_in_fresh_folders, require_batchproc
 
 CHAIN_FILES = 100
 NOOP_FILES = 500
-ROUNDS = 3
-
-
-def _pedantic(benchmark, tmp_path_factory, run, verify):
-    """Each round into a fresh folder (made in setup, untimed); verify the last one."""
-    folders = []
-
-    def setup():
-        folders.append(tmp_path_factory.mktemp("out"))
-        return (folders[-1],), {}
-
-    benchmark.pedantic(run, setup=setup, rounds=ROUNDS, warmup_rounds=1)
-    verify(folders[-1])
 
 
 @pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
@@ -32,7 +19,7 @@ def test_chain_batchproc_process_pool(benchmark, tmp_path_factory):
     require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, parallel="process", max_workers=2)
-    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+    measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
 
 
 @pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
@@ -40,14 +27,14 @@ def test_chain_naive_thread_pool(benchmark, tmp_path_factory):
     require_batchproc([op["method"] for op in CHAIN_OPERATIONS], runner=False)
     files = corpus.text_reports(CHAIN_FILES)
     run = lambda out: baselines.naive_thread_pool_chain(files, out)  # noqa: E731
-    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+    measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
 
 
 @pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
 def test_chain_pypdf_loop(benchmark, tmp_path_factory):
     files = corpus.text_reports(CHAIN_FILES)
     run = lambda out: baselines.pypdf_loop_chain(files, out)  # noqa: E731
-    _pedantic(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+    measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
 
 
 @pytest.mark.benchmark(group=f"no-op (rotate by 0), {NOOP_FILES} tiny files")
@@ -55,11 +42,11 @@ def test_noop_batchproc_process_pool(benchmark, tmp_path_factory):
     require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, [{"method": "rotate_pages", "params": {"degrees": 0}}], parallel="process", max_workers=2)
-    _pedantic(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
+    measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
 
 
 @pytest.mark.benchmark(group=f"no-op (rotate by 0), {NOOP_FILES} tiny files")
 def test_noop_naive_thread_pool(benchmark, tmp_path_factory):
     files = corpus.tiny_files(NOOP_FILES)
     run = lambda out: baselines.naive_thread_pool_noop(files, out)  # noqa: E731
-    _pedantic(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
+    measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))

@@ -17,12 +17,11 @@ import pytest
 
 from . import corpus
 from .compare import CHAIN_OPERATIONS, batch_runner, verify_chain, verify_count
-from .conftest import require_batchproc
+from .conftest import measure_in_fresh_folders, require_batchproc
 
 WORKERS = 2
 CHAIN_FILES = 100
 NOOP_FILES = 500
-ROUNDS = 3
 NOOP = [{"method": "rotate_pages", "params": {"degrees": 0}}]
 
 _medians_s: dict[str, float] = {}
@@ -43,19 +42,6 @@ def dask_client():
         cluster.close()
 
 
-def _measure(benchmark, tmp_path_factory, run, verify) -> float:
-    """Rounds into fresh folders (made untimed); verify the last; the median in seconds."""
-    folders = []
-
-    def setup():
-        folders.append(tmp_path_factory.mktemp("out"))
-        return (folders[-1],), {}
-
-    benchmark.pedantic(run, setup=setup, rounds=ROUNDS, warmup_rounds=1)
-    verify(folders[-1])
-    return benchmark.stats.stats.median
-
-
 def _report_ratio(benchmark, group: str, dask_median_s: float) -> None:
     pool_median_s = _medians_s.get(group)
     if pool_median_s is None:
@@ -70,7 +56,7 @@ def test_chain_process_pool(benchmark, tmp_path_factory):
     require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, parallel="process", max_workers=WORKERS)
-    _medians_s["chain"] = _measure(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
+    _medians_s["chain"] = measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
 
 
 @pytest.mark.benchmark(group=f"chain on {CHAIN_FILES} reports, {WORKERS} workers")
@@ -78,7 +64,7 @@ def test_chain_dask(benchmark, tmp_path_factory, dask_client):
     require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, cluster=dask_client, max_workers=WORKERS)
-    _report_ratio(benchmark, "chain", _measure(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES)))
+    _report_ratio(benchmark, "chain", measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES)))
 
 
 @pytest.mark.benchmark(group=f"no-op on {NOOP_FILES} tiny files, {WORKERS} workers")
@@ -86,7 +72,7 @@ def test_noop_process_pool(benchmark, tmp_path_factory):
     require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, NOOP, parallel="process", max_workers=WORKERS)
-    _medians_s["no-op"] = _measure(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
+    _medians_s["no-op"] = measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
 
 
 @pytest.mark.benchmark(group=f"no-op on {NOOP_FILES} tiny files, {WORKERS} workers")
@@ -94,4 +80,4 @@ def test_noop_dask(benchmark, tmp_path_factory, dask_client):
     require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, NOOP, cluster=dask_client, max_workers=WORKERS)
-    _report_ratio(benchmark, "no-op", _measure(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0)))
+    _report_ratio(benchmark, "no-op", measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0)))

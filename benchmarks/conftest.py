@@ -23,3 +23,17 @@ def require_batchproc(methods: list[str], *, runner: bool = True) -> None:
     missing = batchproc_missing(methods, runner=runner)
     if missing:
         pytest.skip(missing)
+
+
+def measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify, *, rounds: int = 3) -> float:
+    """Time `run(out_folder)` over `rounds`, each into a fresh folder (made untimed);
+    verify the last round's outputs; return the median in seconds."""
+    folders = []
+
+    def setup():
+        folders.append(tmp_path_factory.mktemp("out"))
+        return (folders[-1],), {}
+
+    benchmark.pedantic(run, setup=setup, rounds=rounds, warmup_rounds=1)
+    verify(folders[-1])
+    return benchmark.stats.stats.median
