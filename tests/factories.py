@@ -23,7 +23,15 @@ def text_pdf(path: Path | None = None, *, pages: int = 3, text: str = "Quarterly
         c.drawString(72, 690, "The quick brown fox jumps over the lazy dog.")
         c.showPage()
     c.save()
-    data = buf.getvalue()
+    return delivered(buf.getvalue(), path)
+
+
+def delivered(data: bytes | pikepdf.Pdf, path: Path | None = None, **save_options) -> bytes:
+    """The bytes of `data` (a Pdf is saved first), also written to `path` when given."""
+    if isinstance(data, pikepdf.Pdf):
+        out = io.BytesIO()
+        data.save(out, **save_options)
+        data = out.getvalue()
     if path is not None:
         Path(path).write_bytes(data)
     return data
@@ -32,21 +40,13 @@ def text_pdf(path: Path | None = None, *, pages: int = 3, text: str = "Quarterly
 def encrypted_pdf(path: Path | None = None, *, password: str = "secret", pages: int = 2) -> bytes:
     """A text PDF that needs `password` to open (AES-256)."""
     src = pikepdf.open(io.BytesIO(text_pdf(pages=pages)))
-    out = io.BytesIO()
-    src.save(out, encryption=pikepdf.Encryption(user=password, owner=password + "-owner", R=6))
-    data = out.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return delivered(src, path, encryption=pikepdf.Encryption(user=password, owner=password + "-owner", R=6))
 
 
 def truncated_pdf(path: Path | None = None) -> bytes:
     """The first third of a PDF: no xref, no trailer, content cut mid-stream."""
     data = text_pdf(pages=3)
-    data = data[: len(data) // 3]
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return delivered(data[: len(data) // 3], path)
 
 
 def page_texts(pdf_bytes_or_path: bytes | Path) -> list[str]:

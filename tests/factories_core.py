@@ -9,6 +9,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from tests.factories import delivered
+
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -36,12 +38,7 @@ def annotated_pdf(path: Path | None = None) -> bytes:
         _annotation(pdf, font, Name.Square, "box-2", [72, 400, 272, 430], "Boxed words"),
     ]
     page.obj.Annots = pdf.make_indirect(Array(annots))
-    out = io.BytesIO()
-    pdf.save(out)
-    data = out.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return delivered(pdf, path)
 
 
 def _annotation(pdf, font, subtype, nm, rect, text) -> pikepdf.Object:
@@ -95,12 +92,8 @@ def scanned_pdf(
             page.rotate(rotate, relative=True)
             if with_drawing:
                 page.contents_add(pdf.make_stream(b"q 0 0 1 RG 20 20 40 40 re S Q"))
-        out = io.BytesIO()
-        pdf.save(out)
-        data = out.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+        data = delivered(pdf)
+    return delivered(data, path)
 
 
 def png_image(path: Path | None = None, *, size=(120, 60), alpha: bool = False, color=(200, 30, 30)) -> bytes:
@@ -110,10 +103,7 @@ def png_image(path: Path | None = None, *, size=(120, 60), alpha: bool = False, 
     mode, fill = ("RGBA", color + (128,)) if alpha else ("RGB", color)
     buf = io.BytesIO()
     Image.new(mode, size, fill).save(buf, format="PNG")
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return delivered(buf.getvalue(), path)
 
 
 def multi_frame_tiff(path: Path, *, frames: int = 3) -> bytes:
@@ -248,12 +238,7 @@ def damaged_content_pdf(path: Path | None = None) -> bytes:
     font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
     page.obj.Resources = Dictionary(Font=Dictionary(F1=font))
     page.obj.Contents = pdf.make_stream(b"BT /F1 24 Tf 72 700 Td (Hello) Tj ET\nBT /F1 12 Tf 72 600 Td [(Broken) 10 (arr")
-    out = io.BytesIO()
-    pdf.save(out)
-    data = out.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return delivered(pdf, path)
 
 
 def with_outline(data: bytes, titles: list[str]) -> bytes:
@@ -261,9 +246,7 @@ def with_outline(data: bytes, titles: list[str]) -> bytes:
     pdf = pikepdf.open(io.BytesIO(data))
     with pdf.open_outline() as outline:
         outline.root.extend(pikepdf.OutlineItem(title, number) for number, title in enumerate(titles))
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
+    return delivered(pdf)
 
 
 def view_box(pdf_bytes: bytes, needle: str, page_index: int = 0) -> tuple[tuple[float, float, float, float], tuple[float, float]]:

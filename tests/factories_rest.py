@@ -11,19 +11,14 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from tests.factories import delivered
+
 SECRET_LINES = [
     "Customer: Jane Roe",
     "SSN 123-45-6789 on file",
     "Mail jane.roe@example.com today",
     "Public summary stays readable",
 ]
-
-
-def _save(buf: io.BytesIO, path: Path | None) -> bytes:
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
 
 
 def photo(width: int = 1200, height: int = 900, *, seed: int = 1):
@@ -53,7 +48,7 @@ def image_pdf(path: Path | None = None, *, pages: int = 1, pixels: tuple[int, in
         c.drawImage(ImageReader(photo(*pixels, seed=n)), 72, 400, width=300, height=225)
         c.showPage()
     c.save()
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def secrets_pdf(path: Path | None = None, *, pages: int = 2, with_image: bool = False) -> bytes:
@@ -76,7 +71,7 @@ def secrets_pdf(path: Path | None = None, *, pages: int = 2, with_image: bool = 
             c.drawString(72, 720, f"Appendix page {n}, call 555-0100 never")
         c.showPage()
     c.save()
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def form_pdf(path: Path | None = None) -> bytes:
@@ -91,7 +86,7 @@ def form_pdf(path: Path | None = None) -> bytes:
                       options=["red", "green", "blue"])
     c.showPage()
     c.save()
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def annotations_of(data: bytes, page: int = 0) -> list[pikepdf.Dictionary]:
@@ -127,7 +122,7 @@ def unmeasured_font_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
             font.BaseFont = pikepdf.Name("/Mystery-Sans")
     buf = io.BytesIO()
     pdf.save(buf)
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def kerned_text_pdf(path: Path | None = None) -> bytes:
@@ -145,7 +140,7 @@ def kerned_text_pdf(path: Path | None = None) -> bytes:
     pdf.pages.append(pikepdf.Page(page))
     buf = io.BytesIO()
     pdf.save(buf)
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def shared_form_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
@@ -167,7 +162,7 @@ def shared_form_pdf(path: Path | None = None, *, pages: int = 2) -> bytes:
         pdf.pages.append(pikepdf.Page(page))
     buf = io.BytesIO()
     pdf.save(buf)
-    return _save(buf, path)
+    return delivered(buf.getvalue(), path)
 
 
 def colour_page_pdf(path: Path | None = None) -> bytes:
@@ -197,4 +192,4 @@ def colour_page_pdf(path: Path | None = None) -> bytes:
         AP=pikepdf.Dictionary(N=appearance)))]))
     out = io.BytesIO()
     pdf.save(out)
-    return _save(out, path)
+    return delivered(out.getvalue(), path)

@@ -9,7 +9,6 @@ import csv
 import fcntl
 import os
 import pty
-import shutil
 import signal
 import struct
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from batchproc.cli.args import build_parser, group_op_words
 from batchproc.cli.main import batch_options
-from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401  (fixtures)
+from tests.dws_server.fixtures import API_KEY
 from tests.factories import encrypted_pdf, page_texts, text_pdf, truncated_pdf
 from tests.factories_cli import (
     COMMAND, batchproc, command_env, pdf_folder, read_json_report, start_batchproc,

@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 
 from batchproc import Client, errors
-from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401
+from tests.dws_server.fixtures import API_KEY
 from tests.factories import encrypted_pdf, page_texts, text_pdf, truncated_pdf
 
 

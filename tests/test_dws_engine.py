@@ -24,7 +24,7 @@ from batchproc.engines.dws.transport import Transport, Upload
 from batchproc.inputs import Source
 from batchproc.operations import load_all
 from tests.dws_server import Fault
-from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401
+from tests.dws_server.fixtures import API_KEY
 from tests.factories import page_texts, text_pdf
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from batchproc import Client
 from batchproc.operations import load_all
-from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401
+from tests.dws_server.fixtures import API_KEY
 from tests.factories import page_texts, text_pdf
 
 nutrient_dws = pytest.importorskip("nutrient_dws")

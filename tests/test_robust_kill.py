@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from batchproc.batch.journal import JOURNAL_NAME
-from tests.factories import text_pdf
+from tests.factories_batch import pdf_batch
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = 40
@@ -45,17 +45,6 @@ operations = [
 result = Client().batch_process(inputs, operations, output_dir=out, parallel="process", max_workers=2)
 print("done", len(result.successful), len(result.failed), flush=True)
 """
-
-
-def make_inputs(folder: Path) -> list[Path]:
-    folder.mkdir()
-    data = text_pdf(pages=2)
-    paths = []
-    for n in range(FILES):
-        path = folder / f"doc {n:02d}.pdf"
-        path.write_bytes(data)
-        paths.append(path)
-    return paths
 
 
 def start_batch(folder: Path, out: Path) -> subprocess.Popen:
@@ -97,7 +86,7 @@ def kill_batch(tmp_path: Path, seed: int) -> KilledBatch:
     jitter_s = rng.uniform(0.0, 0.08)
     where = f"seed {seed} (kill after {target} outputs + {jitter_s * 1000:.0f} ms)"
     folder, out = tmp_path / f"in-{seed}", tmp_path / f"out-{seed}"
-    inputs = make_inputs(folder)
+    inputs = pdf_batch(folder, FILES, pages=2, prefix="doc ")  # names with spaces
     batch = start_batch(folder, out)
     # Sample the process tree until the kill: workers may be replaced while it runs.
     seen: dict[int, psutil.Process] = {}

@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 
 from batchproc import Client, errors
-from tests.dws_server.fixtures import API_KEY, _running_server, dws_server  # noqa: F401
+from tests.dws_server.fixtures import API_KEY
 from tests.dws_server.server import Fault
 from tests.factories import text_pdf
 

@@ -1,7 +1,5 @@
-"""pytest fixtures for the DWS test server: import them into a test module.
-
-    from tests.dws_server.fixtures import API_KEY, dws_server  # noqa: F401
-"""
+"""pytest fixtures for the DWS test server, registered for every test module by
+`pytest_plugins` in tests/conftest.py; API_KEY is the key the server accepts."""
 
 from __future__ import annotations
 
