@@ -44,6 +44,17 @@ def test_opaque_mark_adds_no_transparency():
         assert "/ExtGState" not in form.Resources
 
 
+def test_the_mark_is_copied_as_plain_flate_so_no_save_recompresses_its_font():
+    """reportlab writes the font as ASCII85 over Flate; qpdf would re-encode that on every
+    document's save. The cached mark holds it re-encoded once."""
+    from batchproc.operations.watermark import MarkStyle, _text_mark
+
+    mark = _text_mark("DRAFT", MarkStyle(200.0, 100.0, 1.0, 0.0, "#000000", "sans"))
+    filters = [o.get("/Filter") for o in mark.pdf.objects if isinstance(o, pikepdf.Stream)]
+    assert any(filters), "the mark has compressed streams"
+    assert all(f in (None, pikepdf.Name.FlateDecode) for f in filters), filters
+
+
 @pytest.mark.parametrize(
     "position, horizontal, vertical",
     [

@@ -110,6 +110,16 @@ def test_sealing_closes_an_open_text_object_and_keeps_every_instruction(tmp_path
     assert after == before + ["ET"]
 
 
+def test_sealing_counts_operators_not_operands_that_look_like_them():
+    """Two q and one Q left open, and a text object: strings and arrays holding "Q", "ET"
+    or a newline are operands, not operators."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_stream(b"q (a\nQ ET) Tj q [(Q) 2] TJ Q q BT /F1 9 Tf (Q) Tj")
+    body = guards.sealed_contents(pdf, pdf.pages[0])
+    assert body is not None and body.endswith(b"\nET\nQ\nQ\n")
+
+
 def test_clean_input_is_not_rewritten(tmp_path):
     with pikepdf.open(io.BytesIO(text_pdf(pages=3))) as pdf:
         assert guards.inspect_input(pdf) is False
