@@ -55,9 +55,12 @@ def convert_to_pdfa(doc: Document, *, conformance: str, vectorization: bool, ras
             raise UnsupportedOperationError(
                 "convert_to_pdfa: PDF/A-1 allows no transparency and rasterization=False forbids flattening it"
             )
+        pages = len(doc.peek().pages)
         target = doc.new_path()
         ghostscript.convert_to_pdfa(input_path=doc.file(), output_path=target, part=part)
         doc.replace(target)
+        if len(doc.peek().pages) != pages:  # a page Ghostscript could not read must not just vanish
+            raise ExternalToolError(f"Ghostscript's PDF/A output has {len(doc.peek().pages)} page(s) instead of {pages}")
         report = pikepdf.pdfa.check(doc.peek(), flavour)
         if not report.passed:
             raise ExternalToolError(f"Ghostscript's output is not valid PDF/A-{flavour}: {report.summary(3)}")
