@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         server.stop()
 
 
-def _echo(instructions: Any, files: dict[str, tuple[str, bytes]], workdir: Path, password: str | None) -> tuple[bytes, str]:
+def _echo(instructions: Any, files: dict[str, tuple[str, bytes]], password: str | None) -> tuple[bytes, str]:
     """The first uploaded file, unchanged: the server's answer in --echo mode."""
     _, data = next(iter(files.values()))
     return data, "application/pdf"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,18 @@ class Rejected(Exception):
         self.failing_paths = [{"path": path, "details": details}] if path else []
 
 
-def execute(instructions: dict[str, Any], files: dict[str, tuple[str, bytes]], workdir: Path,
+def execute(instructions: dict[str, Any], files: dict[str, tuple[str, bytes]],
             password_header: str | None = None) -> tuple[bytes, str]:
     """Run valid `instructions` on the uploaded `files` (part name → (filename, bytes)).
 
     Returns the response body and its content type.
     """
+    with tempfile.TemporaryDirectory(prefix="dws-server-") as tmp:
+        return _execute(instructions, files, Path(tmp), password_header)
+
+
+def _execute(instructions: dict[str, Any], files: dict[str, tuple[str, bytes]], workdir: Path,
+             password_header: str | None) -> tuple[bytes, str]:
     assembled = workdir / "assembled.pdf"
     with pikepdf.new() as out:
         for i, part in enumerate(instructions["parts"]):

@@ -17,19 +17,15 @@ from __future__ import annotations
 import itertools
 import json
 import socket
-import tempfile
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-from . import schema
+from . import multipart, schema
 from .execute import Rejected, execute, json_error
 
 MAX_BODY_BYTES = 200 << 20
@@ -187,9 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "the instructions do not follow the schema", request_id, problems)
             return 400
         try:
-            with self.server_state._execute_lock, tempfile.TemporaryDirectory(prefix="dws-server-") as tmp:
-                result, content_type = execute(instructions, files, Path(tmp),
-                                               self.headers.get("pspdfkit-pdf-password"))
+            with self.server_state._execute_lock:
+                result, content_type = execute(instructions, files, self.headers.get("pspdfkit-pdf-password"))
         except Rejected as exc:
             self._error(exc.status, exc.details, request_id, exc.failing_paths)
             return exc.status
@@ -206,21 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(length))
 
     def _multipart(self, body: bytes) -> dict[str, tuple[str | None, bytes]] | None:
-        content_type = self.headers.get("Content-Type", "")
-        if not content_type.startswith("multipart/form-data") or "boundary=" not in content_type:
-            return None
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-        )
-        if not message.is_multipart() or message.defects:
-            return None
-        fields: dict[str, tuple[str | None, bytes]] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not name or part.get_content_disposition() != "form-data":
-                return None
-            fields[name] = (part.get_filename(), part.get_payload(decode=True) or b"")
-        return fields or None
+        return multipart.parse(self.headers.get("Content-Type", ""), body)
 
     def _serve_fault(self, fault: Fault, request_id: str) -> int:
         if fault.kind == "status":
