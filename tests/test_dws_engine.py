@@ -329,7 +329,7 @@ def test_the_key_never_appears_in_reprs_errors_or_logs(dws_server, tmp_path, cap
     client = remote(dws_server, read_timeout_s=1)
     seen = [repr(client), repr(client.engine_spec), str(client.engine_spec)]
     engine = engine_for(EngineSpec("dws", {"api_key": API_KEY, "base_url": dws_server.base_url}))
-    seen += [repr(engine), repr(engine.options), repr(engine.transport), repr(engine.transport.session.auth)]
+    seen += [repr(engine), repr(engine.options), repr(engine.transport), repr(engine.transport._pool), str(vars(engine.transport).keys())]
     for fault in (Fault.status_code(401), Fault.status_code(503), Fault.slow(2), Fault.drop()):
         dws_server.inject(fault)
         with pytest.raises(errors.APIError) as info:
@@ -445,7 +445,7 @@ def test_proxy_environment_is_read_once_when_the_transport_is_made(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
     remote = Transport(DWSOptions(api_key="k"))
-    assert remote.session.proxies["https"] == "http://proxy.example:3128"
-    assert not remote.session.trust_env  # no per-request environment lookups
+    assert remote.proxy == "http://proxy.example:3128"
+    assert remote._pool.proxy.host == "proxy.example"  # every request goes through it
     local = Transport(DWSOptions(api_key="k", base_url="https://internal.example"))
-    assert "https" not in local.session.proxies
+    assert local.proxy is None and local._pool.proxy is None

@@ -15,9 +15,9 @@ import string
 from pathlib import Path
 
 import pytest
-import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from urllib3.response import HTTPResponse
 
 from batchproc import BatchprocError, Client, Pipeline, errors
 from batchproc.batch.naming import OutputNamer
@@ -210,16 +210,9 @@ def test_xml_entity_bomb_in_xfdf_is_refused():
 header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=40)
 
 
-def make_response(status: int, body: bytes, headers: dict[str, str]) -> requests.Response:
-    """A response as requests builds it from the wire (streamed, body not read yet)."""
-    from urllib3.response import HTTPResponse
-
-    response = requests.Response()
-    response.status_code = status
-    response.raw = HTTPResponse(body=io.BytesIO(body), headers=headers, status=status, preload_content=False)
-    response.headers.update(headers)
-    response.reason = "Reason"
-    return response
+def make_response(status: int, body: bytes, headers: dict[str, str]) -> HTTPResponse:
+    """A response as urllib3 builds it from the wire (streamed, body not read yet)."""
+    return HTTPResponse(body=io.BytesIO(body), headers=headers, status=status, preload_content=False, reason="Reason")
 
 
 json_bodies = json_values.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=60) | st.fixed_dictionaries(

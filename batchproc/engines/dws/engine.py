@@ -36,7 +36,7 @@ class DWSEngine(Engine):
     """Sends each document's whole chain as few `/build` requests as possible.
 
     Options: api_key (default $NUTRIENT_API_KEY), base_url, connect_timeout_s,
-    read_timeout_s. One HTTP session per engine, i.e. per worker process.
+    read_timeout_s. One connection pool per engine, i.e. per worker process.
     """
 
     name = "dws"
