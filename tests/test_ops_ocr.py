@@ -102,7 +102,8 @@ def test_scans_stored_in_any_common_way_are_read(image_format, mode):
     assert {"invoice", "total", "ready"} <= words(page_texts(Client().ocr_pdf(src))[0])
 
 
+@pytest.mark.parametrize("mode", ["L", "1"], ids=["gray", "black-and-white"])
 @pytest.mark.parametrize("with_drawing", [False, True], ids=["bare-scan", "rendered"])
-def test_scan_stored_sideways_and_turned_upright_by_rotate_is_read_upright(with_drawing):
-    src = scanned_pdf(lines=[ENGLISH], dpi=200, stored_sideways=True, rotate=90, with_drawing=with_drawing)
+def test_scan_stored_sideways_and_turned_upright_by_rotate_is_read_upright(with_drawing, mode):
+    src = scanned_pdf(lines=[ENGLISH], dpi=200, stored_sideways=True, rotate=90, with_drawing=with_drawing, mode=mode)
     assert {"invoice", "total", "ready"} <= words(page_texts(Client().ocr_pdf(src))[0])
