@@ -65,7 +65,8 @@ class Source:
     def identity(self) -> str:
         """Stable identity of the input's content for the resume journal.
 
-        Paths: resolved path, size and mtime (cheap; a changed file gets a new identity).
+        Paths: the file's device and inode, size and mtime, from one stat (a changed file
+        gets a new identity; any path to the same file, through links or "..", the same).
         Bytes: a hash of the content.
         """
         if self.path is not None:
@@ -73,7 +74,7 @@ class Source:
                 st = self.path.stat()
             except (OSError, ValueError):  # ValueError: a NUL byte in the name
                 return f"path:{self.path.absolute()}:missing"
-            return f"path:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+            return f"file:{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
         assert self.data is not None
         return "sha256:" + hashlib.sha256(self.data).hexdigest()
 

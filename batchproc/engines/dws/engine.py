@@ -72,7 +72,7 @@ class DWSEngine(Engine):
         document = Upload(source.name, _on_disk(content, workdir), fmt.mime)  # type: ignore[arg-type]
         count_pages = _page_counter(workdir)
         password = pipeline.password
-        page_count = count_pages(document.content, password=password) if fmt.kind == "pdf" else None
+        page_count = _pdf_page_count(document.content, password) if fmt.kind == "pdf" else None  # type: ignore[arg-type]
         try:
             return compile_pipeline(pipeline.steps, page_count=page_count, password=password,
                                     count_pages=count_pages), document
@@ -100,7 +100,8 @@ class DWSEngine(Engine):
 
         finals: list[tuple[Path, BuildRequest]] = []
         for request in requests:
-            target = workdir / f"dws-{next(_counter)}.out"
+            # A PDF result is named as one at once (no rename later); others are unpacked.
+            target = workdir / f"dws-{next(_counter)}{'.pdf' if request.output_type in ('pdf', 'pdfa') else '.out'}"
             uploads = {DOCUMENT: document}
             uploads.update({name: _upload(name, value) for name, value in request.attachments.items()})
             self.transport.build(request.instructions, uploads, target)
@@ -134,7 +135,6 @@ def _on_disk(content: Path | bytes, workdir: Path) -> Path:
 def _page_counter(workdir: Path):
     """count(file, password=None): the page count of a PDF (a path or bytes), read
     locally; None for other formats (Office files, images)."""
-    from ..local.document import open_pdf
 
     def count(value: Any, *, password: str | None = None) -> int | None:
         path = _on_disk(value if isinstance(value, (bytes, bytearray)) else Path(value), workdir)
@@ -143,13 +143,20 @@ def _page_counter(workdir: Path):
         with path.open("rb") as fh:
             if b"%PDF-" not in fh.read(1024):
                 return None
-        pdf = open_pdf(path, password=password, label=str(path))
-        try:
-            return len(pdf.pages)
-        finally:
-            pdf.close()
+        return _pdf_page_count(path, password)
 
     return count
+
+
+def _pdf_page_count(path: Path, password: str | None) -> int:
+    """The page count of a PDF, opened with the local engine's guards and errors."""
+    from ..local.document import open_pdf
+
+    pdf = open_pdf(path, password=password, label=str(path))
+    try:
+        return len(pdf.pages)
+    finally:
+        pdf.close()
 
 
 def _artifacts(finals: list[tuple[Path, BuildRequest]], workdir: Path) -> list[Artifact]:
@@ -169,7 +176,8 @@ def _artifacts(finals: list[tuple[Path, BuildRequest]], workdir: Path) -> list[A
 
 def _renamed(path: Path, ext: str, suffix: str) -> Artifact:
     target = path.with_suffix(ext)
-    path.replace(target)
+    if target != path:
+        path.replace(target)
     return Artifact(target, ext, suffix)
 
 
