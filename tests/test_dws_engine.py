@@ -449,3 +449,15 @@ def test_proxy_environment_is_read_once_when_the_transport_is_made(monkeypatch):
     assert remote._pool.proxy.host == "proxy.example"  # every request goes through it
     local = Transport(DWSOptions(api_key="k", base_url="https://internal.example"))
     assert local.proxy is None and local._pool.proxy is None
+
+
+def test_ca_bundle_environment_is_honoured_as_requests_reads_it(monkeypatch, tmp_path):
+    from batchproc.engines.dws.options import DWSOptions
+    from batchproc.engines.dws.transport import Transport
+
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("not read until a TLS connection is made")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert Transport(DWSOptions(api_key="k"))._pool.connection_pool_kw["ca_certs"] == str(bundle)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path))
+    assert Transport(DWSOptions(api_key="k"))._pool.connection_pool_kw["ca_cert_dir"] == str(tmp_path)

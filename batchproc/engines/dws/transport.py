@@ -71,10 +71,11 @@ class Transport:
         self.timeout = urllib3.Timeout(connect=options.connect_timeout_s, read=options.read_timeout_s)
         self.proxy: str | None = get_environ_proxies(self.base_url).get(self.base_url.split(":", 1)[0])
         """The proxy the environment names for the server (HTTPS_PROXY and NO_PROXY, read once)."""
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or DEFAULT_CA_BUNDLE_PATH
         pool_options: dict[str, Any] = {
             "maxsize": POOL_CONNECTIONS,
             "cert_reqs": "CERT_REQUIRED",
-            "ca_certs": os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or DEFAULT_CA_BUNDLE_PATH,
+            ("ca_cert_dir" if os.path.isdir(bundle) else "ca_certs"): bundle,  # as requests reads them
         }
         self._pool = urllib3.ProxyManager(self.proxy, **pool_options) if self.proxy else urllib3.PoolManager(**pool_options)
         self.__headers = {"Authorization": f"Bearer {options.api_key}", "User-Agent": user_agent()}
