@@ -143,33 +143,3 @@ def test_a_serial_batch_keeps_each_documents_own_text_and_title(tmp_path):
             assert pikepdf.pdfa.check(pdf, "2b").violations == ()
         texts = page_texts(out.read_bytes())
         assert len(texts) == 2 and all(name.title() in t for t in texts)
-
-
-def test_a_killed_worker_takes_its_busy_ghostscript_with_it(tmp_path):
-    """A worker SIGKILLed for a timeout must not leave Ghostscript running on its file."""
-    import subprocess
-    import sys
-    import time
-
-    source = tmp_path / "long.pdf"
-    source.write_bytes(text_pdf(pages=3000))  # about 8 s of Ghostscript
-    folder = tmp_path / "work"
-    folder.mkdir()
-    code = (
-        "from pathlib import Path\n"
-        "from batchproc.external import ghostscript\n"
-        f"ghostscript.convert_to_pdfa(input_path=Path({str(source)!r}), output_path=Path({str(folder / 'out.pdf')!r}), part=2)\n"
-    )
-    worker = subprocess.Popen([sys.executable, "-c", code])
-    deadline = time.monotonic() + 60
-    busy = []
-    while not busy and time.monotonic() < deadline:
-        busy = [p for p in psutil.Process(worker.pid).children(recursive=True) if p.name() == "gs"]
-        time.sleep(0.05)
-    assert busy, "Ghostscript never started"
-    time.sleep(0.3)  # well inside the conversion
-    assert worker.poll() is None, "the conversion ended before the kill: make the file longer"
-    worker.kill()
-    worker.wait()
-    gone, alive = psutil.wait_procs(busy, timeout=2)
-    assert not alive, f"Ghostscript outlived its worker: {alive}"

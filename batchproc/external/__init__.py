@@ -31,3 +31,11 @@ def require(program: str) -> str:
             f"'apt-get install {package}', or run the project's set-up (bash .ci/setup)"
         )
     return found
+
+
+def dies_with_this_thread() -> list[str]:
+    """An argv prefix making the program SIGKILLed when the thread that started it ends
+    (Linux's parent-death signal; util-linux's setpriv is on every Debian): a worker killed
+    for a timeout must not leave a program running on the file that hung it."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL"] if setpriv else []

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import secrets
 import select
-import shutil
 import subprocess
 import threading
 import time
@@ -29,7 +28,7 @@ import weakref
 from pathlib import Path
 
 from ..errors import ExternalToolError
-from . import require
+from . import dies_with_this_thread, require
 
 DEFAULT_TIMEOUT_S = 600.0
 MAX_JOBS = 500
@@ -91,7 +90,7 @@ class _Server:
         self._token = secrets.token_hex(8)
         """Ends each job's output: a document cannot forge it."""
         argv = [
-            *_dies_with_this_thread(), require("ghostscript"), "-q", "-dNOPAUSE", "-dNOPROMPT", "-dNOINTERPOLATE",
+            *dies_with_this_thread(), require("ghostscript"), "-q", "-dNOPAUSE", "-dNOPROMPT", "-dNOINTERPOLATE",
             f"-dPDFA={part}", "-dPDFACompatibilityPolicy=1",
             "-sDEVICE=pdfwrite", "-sColorConversionStrategy=RGB", "-sProcessColorModel=DeviceRGB",
             "-dAutoRotatePages=/None",  # keep every page as the reader saw it (the default turns pages to upright text)
@@ -169,14 +168,6 @@ class _Server:
 
     def close(self) -> None:
         self._finalizer()
-
-
-def _dies_with_this_thread() -> list[str]:
-    """A prefix making the program SIGKILLed when the thread that started it ends (Linux's
-    parent-death signal; util-linux's setpriv is on every Debian): a worker killed for a
-    timeout must not leave Ghostscript running on the file that hung it."""
-    setpriv = shutil.which("setpriv")
-    return [setpriv, "--pdeathsig", "KILL"] if setpriv else []
 
 
 def _stop(process: subprocess.Popen, owner: int) -> None:

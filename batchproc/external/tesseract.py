@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import DependencyError, ExternalToolError
-from . import require
+from . import dies_with_this_thread, require
 
 TIMEOUT_PER_PAGE_S = 180.0
 
@@ -53,7 +53,7 @@ def text_layer_pdf(*, images: list[Path], output_base: Path, languages: list[str
         listing.write_text("".join(f"{p}\n" for p in images), encoding="utf-8")
         image_arg = str(listing)
     argv = [
-        tesseract, image_arg, str(output_base),
+        *dies_with_this_thread(), tesseract, image_arg, str(output_base),
         "-l", "+".join(languages), "--dpi", str(dpi),
         "-c", "textonly_pdf=1", "pdf",
     ]
