@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import heapq
 import os
+import queue
 import shutil
 import signal
 import tempfile
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,10 @@ class _Batch:
         self._stopping = False
         self._live: dict[int, _Pending] = {}
         self._inflight: dict[Future, WorkOrder] = {}
+        self._completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        """Every submitted future, put here by the executor as it completes: waiting costs
+        the same with 2 orders in flight as with 32 (concurrent.futures.wait arms a
+        waiter on each one, every time)."""
         self._ready: deque[_Pending] = deque()
         self._delayed: list[tuple[float, int, _Pending]] = []
         self._finished: deque[FileResult] = deque()
@@ -265,7 +270,9 @@ class _Batch:
                 self._orders,
             )
             try:
-                self._inflight[self._pool.submit(order)] = order
+                future = self._pool.submit(order)
+                self._inflight[future] = order
+                future.add_done_callback(self._completed.put)
             except BrokenProcessPool:  # a worker died since we last looked
                 self._rerun(pendings)
                 self._recover_from_dead_worker()
@@ -338,10 +345,15 @@ class _Batch:
         timeout = None
         if self._options.file_timeout_s is not None or self._delayed:
             timeout = POLL_S
-        done, _ = wait(self._inflight, timeout=timeout, return_when=FIRST_COMPLETED)
-        if not done:
+        try:
+            done = {self._completed.get(timeout=timeout)}
+        except queue.Empty:
             return
-        for future in [f for f in self._inflight if f.done()]:  # submission order
+        while not self._completed.empty():
+            done.add(self._completed.get_nowait())
+        # Submission order; a future no longer in flight (re-run after a dead worker,
+        # cancelled by a stop) was dealt with already.
+        for future in [f for f in self._inflight if f in done]:
             order = self._inflight.pop(future)
             if future.cancelled():  # by the executor itself (Dask's scheduler): ours leave _inflight
                 self._order_failed(order, CancelledError())
