@@ -8,7 +8,7 @@ import pytest
 
 from . import baselines, corpus
 from .compare import CHAIN_OPERATIONS, batch_runner, verify_chain, verify_count
-from .conftest import measure_in_fresh_folders, require_batchproc
+from .conftest import measure_in_fresh_folders
 
 CHAIN_FILES = 100
 NOOP_FILES = 500
@@ -16,7 +16,6 @@ NOOP_FILES = 500
 
 @pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
 def test_chain_batchproc_process_pool(benchmark, tmp_path_factory):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, parallel="process", max_workers=2)
     measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
@@ -24,7 +23,6 @@ def test_chain_batchproc_process_pool(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group=f"chain: rotate + watermark + flatten, {CHAIN_FILES} reports")
 def test_chain_naive_thread_pool(benchmark, tmp_path_factory):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS], runner=False)
     files = corpus.text_reports(CHAIN_FILES)
     run = lambda out: baselines.naive_thread_pool_chain(files, out)  # noqa: E731
     measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
@@ -39,7 +37,6 @@ def test_chain_pypdf_loop(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group=f"no-op (rotate by 0), {NOOP_FILES} tiny files")
 def test_noop_batchproc_process_pool(benchmark, tmp_path_factory):
-    require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, [{"method": "rotate_pages", "params": {"degrees": 0}}], parallel="process", max_workers=2)
     measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))

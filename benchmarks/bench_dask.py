@@ -17,7 +17,7 @@ import pytest
 
 from . import corpus
 from .compare import CHAIN_OPERATIONS, batch_runner, verify_chain, verify_count
-from .conftest import measure_in_fresh_folders, require_batchproc
+from .conftest import measure_in_fresh_folders
 
 WORKERS = 2
 CHAIN_FILES = 100
@@ -53,7 +53,6 @@ def _report_ratio(benchmark, group: str, dask_median_s: float) -> None:
 
 @pytest.mark.benchmark(group=f"chain on {CHAIN_FILES} reports, {WORKERS} workers")
 def test_chain_process_pool(benchmark, tmp_path_factory):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, parallel="process", max_workers=WORKERS)
     _medians_s["chain"] = measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES))
@@ -61,7 +60,6 @@ def test_chain_process_pool(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group=f"chain on {CHAIN_FILES} reports, {WORKERS} workers")
 def test_chain_dask(benchmark, tmp_path_factory, dask_client):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS])
     files = corpus.text_reports(CHAIN_FILES)
     run = batch_runner(files, CHAIN_OPERATIONS, cluster=dask_client, max_workers=WORKERS)
     _report_ratio(benchmark, "chain", measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_chain(CHAIN_FILES)))
@@ -69,7 +67,6 @@ def test_chain_dask(benchmark, tmp_path_factory, dask_client):
 
 @pytest.mark.benchmark(group=f"no-op on {NOOP_FILES} tiny files, {WORKERS} workers")
 def test_noop_process_pool(benchmark, tmp_path_factory):
-    require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, NOOP, parallel="process", max_workers=WORKERS)
     _medians_s["no-op"] = measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0))
@@ -77,7 +74,6 @@ def test_noop_process_pool(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group=f"no-op on {NOOP_FILES} tiny files, {WORKERS} workers")
 def test_noop_dask(benchmark, tmp_path_factory, dask_client):
-    require_batchproc(["rotate_pages"])
     files = corpus.tiny_files(NOOP_FILES)
     run = batch_runner(files, NOOP, cluster=dask_client, max_workers=WORKERS)
     _report_ratio(benchmark, "no-op", measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify_count(NOOP_FILES, degrees=0)))

@@ -12,7 +12,6 @@ from batchproc.pipeline import Pipeline
 
 from . import corpus
 from .compare import CHAIN_OPERATIONS
-from .conftest import require_batchproc
 
 
 def _run_in(tmp_path_factory, pipeline: Pipeline, source: Source):
@@ -32,7 +31,6 @@ def test_rotate_tiny_file(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group="engine, one file")
 def test_chain_five_page_report(benchmark, tmp_path_factory):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS], runner=False)
     pipeline = Pipeline.from_operations(CHAIN_OPERATIONS)
     artifacts = benchmark(_run_in(tmp_path_factory, pipeline, Source.from_user(corpus.text_reports(1)[0])))
     assert len(artifacts) == 1
@@ -40,6 +38,5 @@ def test_chain_five_page_report(benchmark, tmp_path_factory):
 
 @pytest.mark.benchmark(group="pipeline validation")
 def test_validate_chain_pipeline(benchmark):
-    require_batchproc([op["method"] for op in CHAIN_OPERATIONS], runner=False)
     pipeline = benchmark(Pipeline.from_operations, CHAIN_OPERATIONS)
     assert len(pipeline.steps) == 3

@@ -14,7 +14,6 @@ import psutil
 import pytest
 
 from . import corpus
-from .conftest import require_batchproc
 
 ROTATE = [{"method": "rotate_pages", "params": {"degrees": 90}}]
 
@@ -22,7 +21,6 @@ ROTATE = [{"method": "rotate_pages", "params": {"degrees": 90}}]
 @pytest.mark.parametrize("count", [100, 1_000, 10_000])
 @pytest.mark.parametrize("streaming", [False, True], ids=["batch_process", "iter_batch"])
 def test_runner_noop_throughput_and_parent_memory(benchmark, tmp_path_factory, count, streaming):
-    require_batchproc(["rotate_pages"])
     from batchproc import Client
 
     files = corpus.tiny_files(count)

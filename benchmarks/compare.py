@@ -10,15 +10,14 @@ writes the same as `results.json` and `results.md` in `--out`.
 
 `--quick` uses tiny sizes and no warm-up runs: it proves the script runs; its times
 mean nothing.
-A contender that cannot run yet (its batchproc feature is missing) is listed as n/a,
-with the reason.
+A contender that fails a run or its output check leaves the rotation and is listed as
+FAILED, with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import json
 import os
 import platform
@@ -50,8 +49,8 @@ VerifyFn = Callable[[Path], str]
 class Contender:
     """One way of doing a comparison's job, and what its timed runs measured.
 
-    `unavailable` says why it is not run (a batchproc feature is missing, or it FAILED a
-    run or its output check); `note` is the verifier's summary of its last run.
+    `unavailable` says why it left the rotation (it FAILED a run or its output check);
+    `note` is the verifier's summary of its last run.
     """
 
     key: str
@@ -117,19 +116,6 @@ CHAIN_OPERATIONS = [
 ]
 OCR_OPERATIONS = [{"method": "ocr_pdf", "params": {"language": baselines.OCR_LANGUAGES}}]
 PDFA_OPERATIONS = [{"method": "convert_to_pdfa", "params": {"conformance": "pdfa-2b"}}]
-
-
-def batchproc_missing(methods: list[str], *, keyword: str | None = None, runner: bool = True) -> str | None:
-    """Why batchproc cannot run these operations (in its batch runner) yet, or None."""
-    from batchproc import Client
-    from batchproc.operations import load_all
-
-    if runner and not hasattr(Client, "batch_process"):
-        return "Client.batch_process does not exist yet"
-    if keyword and keyword not in inspect.signature(Client.batch_process).parameters:
-        return f"Client.batch_process has no {keyword}= yet"
-    missing = [m for m in methods if m not in load_all()]
-    return f"operation(s) not registered yet: {', '.join(missing)}" if missing else None
 
 
 def batch_runner(files: list[Path], operations: list[dict], *, client=None, **options: Any) -> RunFn:
@@ -245,7 +231,7 @@ class Sizes:
     pdfa: int = 50
     scheduling: tuple[int, ...] = (100, 1000, 10000)
     noop: int = 1000
-    remote: int = 160
+    remote: int = 320
     dask: int = 200
 
 
@@ -257,16 +243,14 @@ def chain_comparison(sizes: Sizes) -> Comparison:
     files = corpus.text_reports(sizes.chain)
     n = len(files)
     verify = verify_chain(n)
-    methods = [op["method"] for op in CHAIN_OPERATIONS]
     return Comparison(
         "chain",
         f"rotate 90 + text watermark + flatten, {n} five-page reports",
         [
             Contender("A", "batchproc batch_process, process pool, 2 workers", n,
-                      process_pool(files, CHAIN_OPERATIONS), verify, batchproc_missing(methods)),
+                      process_pool(files, CHAIN_OPERATIONS), verify),
             Contender("B", "ThreadPoolExecutor(4), one direct method per op, bytes", n,
-                      lambda out: baselines.naive_thread_pool_chain(files, out), verify,
-                      batchproc_missing(methods, runner=False)),
+                      lambda out: baselines.naive_thread_pool_chain(files, out), verify),
             Contender("C", "sequential pypdf + reportlab loop", n,
                       lambda out: baselines.pypdf_loop_chain(files, out), verify),
         ],
@@ -283,7 +267,7 @@ def ocr_comparison(sizes: Sizes) -> Comparison:
         f"OCR eng+spa, {n} scanned one-page 300-dpi files",
         [
             Contender("A", "batchproc batch_process ocr_pdf, process pool, 2 workers", n,
-                      process_pool(files, OCR_OPERATIONS), verify, batchproc_missing(["ocr_pdf"])),
+                      process_pool(files, OCR_OPERATIONS), verify),
             Contender("B", "parallel -j2 ocrmypdf --jobs 1 -l eng+spa", n,
                       lambda out: baselines.ocrmypdf_parallel(files, out), verify),
             Contender("floor", "bare tesseract CLI (pdf), OMP_THREAD_LIMIT=1, 2 at a time", n,
@@ -304,7 +288,7 @@ def pdfa_comparison(sizes: Sizes) -> Comparison:
         f"PDF/A-2b, {n} three-page text files",
         [
             Contender("A", "batchproc batch_process convert_to_pdfa pdfa-2b, 2 workers", n,
-                      process_pool(files, PDFA_OPERATIONS), verify, batchproc_missing(["convert_to_pdfa"])),
+                      process_pool(files, PDFA_OPERATIONS), verify),
             Contender("B", "parallel -j2 gs -dPDFA=2 ... (direct Ghostscript)", n,
                       lambda out: baselines.ghostscript_pdfa_parallel(files, out), verify),
         ],
@@ -314,13 +298,12 @@ def pdfa_comparison(sizes: Sizes) -> Comparison:
 
 def scheduling_comparison(sizes: Sizes) -> Comparison:
     """Rotate 0→90 over tiny files, each size in a fresh process (see benchmarks.probe)."""
-    missing = batchproc_missing(["rotate_pages"])
     contenders = []
     for count in sizes.scheduling:
         corpus.tiny_files(count)  # build the cache here, outside the probe's timing
         contenders.append(
             Contender(f"A@{count}", f"batchproc, rotate 90, {count} tiny files, fresh process", count,
-                      probe_runner(count), verify_count(count, degrees=90), missing)
+                      probe_runner(count), verify_count(count, degrees=90))
         )  # fmt: skip
     small, large = sizes.scheduling[-2], sizes.scheduling[-1]
     return Comparison(
@@ -363,7 +346,7 @@ def noop_comparison(sizes: Sizes) -> Comparison:
         f"no-op-like step (rotate by 0), {n} tiny files",
         [
             Contender("A", "batchproc batch_process, process pool, 2 workers", n,
-                      process_pool(files, operations), verify, batchproc_missing(["rotate_pages"])),
+                      process_pool(files, operations), verify),
             Contender("B", "ThreadPoolExecutor(4) calling client.rotate_pages(bytes)", n,
                       lambda out: baselines.naive_thread_pool_noop(files, out), verify),
         ],
@@ -375,30 +358,26 @@ def dask_comparison(sizes: Sizes) -> Comparison:
     files = corpus.text_reports(sizes.dask)
     n = len(files)
     verify = verify_chain(n)
-    missing = batchproc_missing([op["method"] for op in CHAIN_OPERATIONS], keyword="executor")
-    cluster = dask = None
-    if missing is None:
-        from dask.distributed import Client as DaskClient, LocalCluster
+    from dask.distributed import Client as DaskClient, LocalCluster
 
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-        dask = DaskClient(cluster)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    dask = DaskClient(cluster)
 
     def run_dask(out: Path) -> None:
         batch_runner(files, CHAIN_OPERATIONS, executor=dask.get_executor())(out)
 
     def close() -> None:
-        if dask is not None:
-            dask.close()
-            cluster.close()
+        dask.close()
+        cluster.close()
 
     return Comparison(
         "dask",
         f"two-worker Dask LocalCluster vs the local process pool, chain on {n} reports",
         [
             Contender("A", "batchproc, local process pool, 2 workers", n,
-                      process_pool(files, CHAIN_OPERATIONS), verify, missing),
+                      process_pool(files, CHAIN_OPERATIONS), verify),
             Contender("dask", "batchproc, executor=dask_client.get_executor(), 2 workers", n,
-                      run_dask, verify, missing),
+                      run_dask, verify),
         ],
         [],  # issue 6 asks for the overhead ratio (the "time vs 1st row" column), no target
         close,
@@ -419,16 +398,13 @@ def remote_comparison(sizes: Sizes) -> Comparison:
     files = corpus.tiny_files(sizes.remote)
     n = len(files)
     operations = [{"method": "rotate_pages", "params": {"degrees": 90}}]
-    missing = batchproc_missing(["rotate_pages"])
     server = contextlib.ExitStack()
-    client = None
-    if missing is None:
-        url = server.enter_context(serving(REMOTE_LATENCY_MS, echo=True))
-        client = Client(engine="dws", api_key=API_KEY, base_url=url)
+    url = server.enter_context(serving(REMOTE_LATENCY_MS, echo=True))
+    client = Client(engine="dws", api_key=API_KEY, base_url=url)
     contenders = [
         Contender(f"w{workers}", f"batchproc dws engine, parallel=True, max_workers={workers}", n,
                   batch_runner(files, operations, client=client, parallel=True, max_workers=workers),
-                  verify_count(n), missing)
+                  verify_count(n))
         for workers in REMOTE_WORKERS
     ]  # fmt: skip
     first = REMOTE_WORKERS[0]

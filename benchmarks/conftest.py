@@ -16,15 +16,6 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-def require_batchproc(methods: list[str], *, runner: bool = True) -> None:
-    """Skip the benchmark while a batchproc feature it measures does not exist yet."""
-    from .compare import batchproc_missing
-
-    missing = batchproc_missing(methods, runner=runner)
-    if missing:
-        pytest.skip(missing)
-
-
 def measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify, *, rounds: int = 3) -> float:
     """Time `run(out_folder)` over `rounds`, each into a fresh folder (made untimed);
     verify the last round's outputs; return the median in seconds."""
