@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from stat import S_ISREG
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -79,9 +80,11 @@ class Pipeline:
         return cls.from_operations([{"method": method, "params": dict(params)}], password=password)
 
     def fingerprint(self) -> str:
-        """A stable hash of the steps: a changed pipeline redoes resumed work."""
+        """A stable hash of the steps: a changed pipeline redoes resumed work. A file a
+        step names by path (a watermark image, documents to merge) counts by its path,
+        size and mtime, so replacing it changes the pipeline too."""
         canonical = json.dumps(
-            [[s.method, _canonical(s.params), s.engine] for s in self.steps],
+            [[s.method, _canonical(_with_file_stats(s)), s.engine] for s in self.steps],
             sort_keys=True,
             separators=(",", ":"),
         )
@@ -124,6 +127,29 @@ def _validate_step(index: int, spec: Any) -> Step:
     if engine is not None and engine not in ENGINE_NAMES:
         raise OperationError(f"{where}: engine must be one of {', '.join(ENGINE_NAMES)}, got {engine!r}")
     return Step(index=index, method=method, params=full, engine=engine)
+
+
+def _with_file_stats(step: Step) -> dict[str, Any]:
+    """The step's params, each value of a parameter that names files paired with the
+    stat of every file it names."""
+    params = dict(step.params)
+    for name, param in step.operation.param_index.items():
+        value = params.get(name)
+        if param.names_files and value is not None:
+            params[name] = [_file_stat(v) for v in value] if isinstance(value, list) else _file_stat(value)
+    return params
+
+
+def _file_stat(value: Any) -> Any:
+    """[path, size, mtime] for a path naming a regular file; other values (bytes, inline
+    text, a URL, a path this process cannot see) as they are."""
+    if not isinstance(value, (str, os.PathLike)):
+        return value
+    try:
+        stat = os.stat(value)
+    except (OSError, ValueError):  # ValueError: a NUL in inline text
+        return value
+    return [os.fspath(value), stat.st_size, stat.st_mtime_ns] if S_ISREG(stat.st_mode) else value
 
 
 def _canonical(value: Any) -> Any:

@@ -10,6 +10,7 @@ import pytest
 
 from batchproc import Client, errors
 from tests import fault_ops
+from tests.factories import text_pdf
 from tests.factories_batch import ROTATE_90, bad_inputs, pdf_batch, rotations
 
 
@@ -204,6 +205,21 @@ def test_resume_skips_finished_files_and_redoes_changed_or_vanished_ones(tmp_pat
     assert rotations(out / "doc1_1.pdf") == [90]
     result = client.batch_process(files, [{"method": "rotate_pages", "params": {"degrees": 180}}], out, **run_on)
     assert result.skipped == 0 and rotations(out / "doc0_0.pdf") == [180]  # a changed pipeline
+
+
+def test_resume_redoes_files_when_a_file_the_pipeline_names_was_replaced(tmp_path, run_on):
+    files = pdf_batch(tmp_path / "in", 3)
+    appendix = tmp_path / "appendix.pdf"
+    appendix.write_bytes(text_pdf(pages=1))
+    merge = [{"method": "merge_pdfs", "params": {"input_files": [str(appendix)]}}]
+    out = tmp_path / "out"
+    client = Client()
+    client.batch_process(files, merge, out, **run_on)
+    assert len(rotations(out / "doc0_0.pdf")) == 2
+    assert client.batch_process(files, merge, out, **run_on).skipped == 3  # the same file: nothing to redo
+    appendix.write_bytes(text_pdf(pages=3))
+    result = client.batch_process(files, merge, out, **run_on)
+    assert result.skipped == 0 and [len(rotations(out / f"doc{n}_{n}.pdf")) for n in range(3)] == [4, 4, 4]
 
 
 def test_operation_errors_are_raised_before_any_work(tmp_path, run_on):

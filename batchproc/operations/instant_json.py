@@ -63,7 +63,7 @@ def _check(value: Any) -> str | None:
 
 @operation(
     "apply_instant_json",
-    Param("instant_json", (str, bytes, dict, os.PathLike), check=_check,
+    Param("instant_json", (str, bytes, dict, os.PathLike), check=_check, names_files=True,
           doc="an Instant JSON file: its path, its bytes, its text, or the decoded object (no URLs)"),
     doc="Add the annotations of an Instant JSON file (with appearances) and fill its form values.",
 )

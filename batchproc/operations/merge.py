@@ -36,7 +36,7 @@ def _file_list(value: Any) -> str | None:
 
 @operation(
     "merge_pdfs",
-    Param("input_files", list, check=_file_list,
+    Param("input_files", list, check=_file_list, names_files=True,
           doc="documents (paths or bytes; Office files and images are converted) appended in order"),
     doc="Append the given documents after this one, in order.",
 )

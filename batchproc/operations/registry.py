@@ -43,6 +43,9 @@ class Param:
 
     `types` are the Python types a value may have after JSON decoding (`int` also accepts
     no `bool`; `float` accepts `int`). None is always accepted when the default is None.
+    `names_files`: the value may name files by path (one, or a list): each named file's
+    size and mtime join the pipeline's fingerprint, so a resumed batch redoes its work
+    when such a file was replaced.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Param:
     choices: tuple[Any, ...] | None = None
     check: ParamCheck | None = None
     doc: str = ""
+    names_files: bool = False
 
     @property
     def required(self) -> bool:

@@ -79,7 +79,7 @@ def _one_source(params: dict[str, Any]) -> str | None:
     "watermark_pdf",
     Param("text", str, default=None, doc="text of the mark"),
     Param("image_url", str, default=None, check=_url, doc="http(s) URL of a PNG/JPEG/TIFF image (or a PDF)"),
-    Param("image_file", (str, bytes, bytearray, os.PathLike), default=None, check=file_value,
+    Param("image_file", (str, bytes, bytearray, os.PathLike), default=None, check=file_value, names_files=True,
           doc="path or bytes of a PNG/JPEG/TIFF image (or a PDF, whose first page is used)"),
     Param("width", (int, float), default=200, check=_positive, doc="width of the box the mark fits in, points"),
     Param("height", (int, float), default=100, check=_positive, doc="height of the box the mark fits in, points"),

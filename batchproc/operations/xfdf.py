@@ -48,7 +48,7 @@ def parse_xfdf(value: Any) -> Element:
 
 @operation(
     "apply_xfdf",
-    Param("xfdf", (str, bytes, os.PathLike), check=lambda v: source_problem(v, text_prefix="<"),
+    Param("xfdf", (str, bytes, os.PathLike), check=lambda v: source_problem(v, text_prefix="<"), names_files=True,
           doc="an XFDF file: its path, its bytes or its XML text (no URLs)"),
     doc="Add the annotations of an XFDF file (with appearances) and fill its field values.",
 )
