@@ -102,9 +102,10 @@ class Client:
         """Run one pipeline over many inputs; a thin loop over `iter_batch`.
 
         Everything is checked before any file is touched (operations, output_format,
-        options). `progress_callback(done, total)` is called in this process once per
-        finished file, skipped ones included; `total` is len(input_files), or None when
-        it has no length. `progress=True` shows a tqdm bar on stderr.
+        options, the API key of steps pinned to "dws"). `progress_callback(done, total)`
+        is called in this process once per finished file, skipped ones included; `total`
+        is len(input_files), or None when it has no length. `progress=True` shows a tqdm
+        bar on stderr.
 
         Never raises for a file: each failure is in `result.failed` with its typed error
         naming the input. With continue_on_error=False the batch stops at the first

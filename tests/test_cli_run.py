@@ -263,6 +263,15 @@ def test_dws_engine_without_an_api_key_is_a_usage_error(tmp_path):
     assert "needs an API key" in result.stderr and "NUTRIENT_API_KEY" in result.stderr
 
 
+def test_a_step_pinned_to_dws_without_an_api_key_is_a_usage_error(tmp_path):
+    pdf_folder(tmp_path / "in", 2)
+    result = batchproc("run", "in", "-o", "out", "--report", "report.json",
+                       "--op", "rotate_pages", "--op", "watermark_pdf@dws", "text=REMOTE", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "needs an API key" in result.stderr and "NUTRIENT_API_KEY" in result.stderr
+    assert not list((tmp_path / "out").glob("*.pdf")) and not (tmp_path / "report.json").exists()
+
+
 @pytest.mark.dask
 def test_dask_runs_the_batch_on_a_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")

@@ -26,6 +26,7 @@ from batchproc.operations import load_all
 from tests.dws_server import Fault
 from tests.dws_server.fixtures import API_KEY
 from tests.factories import page_texts, text_pdf
+from tests.factories_batch import pdf_batch
 
 
 def remote(server, **options) -> Client:
@@ -382,6 +383,15 @@ def test_a_remote_step_in_a_local_batch_without_a_key_fails_naming_the_file(monk
     with pytest.raises(errors.AuthenticationError) as info:
         Client().process(src, [{**op("rotate_pages", degrees=90), "engine": "dws"}])
     assert info.value.source == str(src)
+
+
+def test_a_remote_step_in_a_local_batch_without_a_key_stops_the_batch_before_any_work(monkeypatch, tmp_path):
+    monkeypatch.delenv("NUTRIENT_API_KEY", raising=False)
+    files = pdf_batch(tmp_path / "in", 3)
+    operations = [op("rotate_pages", degrees=90), {**op("rotate_pages", degrees=90), "engine": "dws"}]
+    with pytest.raises(errors.AuthenticationError, match="NUTRIENT_API_KEY"):
+        Client().batch_process(files, operations, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_only_the_last_segment_may_split(dws_server, tmp_path):

@@ -72,18 +72,18 @@ def run_command(args: Namespace) -> int:
         return dry_run(args, pipeline, output_dir)
     prepare_output_dir(output_dir)
     engine_options = {"base_url": args.base_url} if args.base_url else {}
+    leave_out = [output_dir] + ([Path(args.report)] if args.report else [])
+    sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)
     try:
         client = Client(args.engine, **engine_options)
-    except AuthenticationError as exc:  # no API key: a usage error, found before any work
+        results = client.iter_batch(sources, operations, output_dir, **batch_options(args, password))
+    except AuthenticationError as exc:  # no API key (the engine's, or a step pinned to dws): a usage error
         raise ValidationError(exc.message) from None
     report = ReportWriter(Path(args.report)) if args.report else None
-    leave_out = [output_dir] + ([report.path] if report is not None else [])
     progress = Progress(verbosity=args.verbosity)
     progress.count_in_background(
         lambda: inputs.count_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)
     )
-    sources = inputs.iter_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)
-    results = client.iter_batch(sources, operations, output_dir, **batch_options(args, password))
     try:
         follow(results, progress, report)
     except KeyboardInterrupt:

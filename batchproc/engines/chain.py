@@ -86,6 +86,14 @@ def _run_segments(spec: EngineSpec, segments: list[tuple[str, list[Step]]], pass
     return artifacts
 
 
+def check_pinned_engines(spec: EngineSpec, pipeline: Pipeline) -> None:
+    """Build, now, each engine the pipeline's steps pin besides the batch's own: a step
+    pinned to "dws" with no API key raises AuthenticationError once, before any work,
+    instead of failing every file of the batch."""
+    for name in sorted({step.engine for step in pipeline.steps if step.engine and step.engine != spec.name}):
+        engine_for(spec_for(spec, name))
+
+
 def split_segments(pipeline: Pipeline, default_engine: str) -> list[tuple[str, list[Step]]]:
     """Consecutive steps grouped by the engine that runs them."""
     segments: list[tuple[str, list[Step]]] = []
