@@ -1,5 +1,4 @@
-"""Operation chains through the batch runner's process pool: whatever `load_all()` offers
-among a known list (absent operations are skipped), each output opened and checked."""
+"""Operation chains through the batch runner's process pool, each output opened and checked."""
 
 from __future__ import annotations
 
@@ -9,15 +8,8 @@ import pikepdf
 import pytest
 
 from batchproc import Client
-from batchproc.operations import load_all
 from tests.factories import page_texts
 from tests.factories_batch import pdf_batch, rotations
-
-
-def needs(*methods: str) -> None:
-    missing = [m for m in methods if m not in load_all()]
-    if missing:
-        pytest.skip(f"operations not available yet: {', '.join(missing)}")
 
 
 def pages(path) -> int:
@@ -55,7 +47,6 @@ CHAINS = {
 @pytest.mark.parametrize("chain", sorted(CHAINS))
 def test_edit_chains(tmp_path, chain):
     operations, effect = CHAINS[chain]
-    needs(*(step["method"] for step in operations))
     files = pdf_batch(tmp_path / "in", 4, pages=3)
     result = Client().batch_process(files, operations, tmp_path / "out", parallel="process", max_workers=2)
     assert result.failed == [] and len(result.successful) == 4
@@ -63,7 +54,6 @@ def test_edit_chains(tmp_path, chain):
 
 
 def test_split_outputs_get_their_suffix_before_the_extension(tmp_path):
-    needs("split_pdf")
     files = pdf_batch(tmp_path / "in", 2, pages=3)
     out = tmp_path / "out"
     operations = [ROTATE, {"method": "split_pdf", "params": {"pages_per_file": 1}}]
@@ -77,7 +67,6 @@ def test_split_outputs_get_their_suffix_before_the_extension(tmp_path):
 
 
 def test_image_outputs_carry_their_own_extension(tmp_path):
-    needs("convert_to_images")
     files = pdf_batch(tmp_path / "in", 2, pages=2)
     operations = [{"method": "convert_to_images", "params": {"format": "png", "dpi": 30}}]
     result = Client().batch_process(files, operations, tmp_path / "out", output_format="{name}{ext}")
@@ -88,7 +77,6 @@ def test_image_outputs_carry_their_own_extension(tmp_path):
 
 
 def test_office_input_output_takes_the_pdf_extension(tmp_path):
-    needs("convert_to_pdf")
     from tests.factories_core import docx_bytes
 
     docx = tmp_path / "letter.docx"
@@ -102,7 +90,6 @@ def test_office_input_output_takes_the_pdf_extension(tmp_path):
 
 
 def test_bytes_outputs_for_multi_output_pipelines_are_lists(tmp_path):
-    needs("split_pdf")
     files = pdf_batch(tmp_path / "in", 1, pages=2)
     result = Client().batch_process(files, [{"method": "split_pdf", "params": {"pages_per_file": 1}}], parallel="thread")
     [(_, outputs)] = result.successful

@@ -23,7 +23,7 @@ def fault_operations():
 
 @pytest.fixture(scope="session")
 def dask_executor():
-    distributed = pytest.importorskip("distributed")
+    import distributed
     with fault_ops.enabled():  # the worker processes inherit BATCHPROC_EXTRA_OPERATIONS
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40

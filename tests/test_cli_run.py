@@ -274,7 +274,7 @@ def test_a_step_pinned_to_dws_without_an_api_key_is_a_usage_error(tmp_path):
 
 @pytest.mark.dask
 def test_dask_runs_the_batch_on_a_cluster(tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     from tests.dask_cluster import DaskProcesses
 
     pdf_folder(tmp_path / "in", 3)

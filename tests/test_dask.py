@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
+import distributed
 import pytest
 
 from batchproc import Client, errors
@@ -21,7 +22,6 @@ from tests.factories import page_texts
 from tests.factories_batch import ROTATE_90, pdf_batch, rotations
 
 pytestmark = pytest.mark.dask
-distributed = pytest.importorskip("distributed")
 
 ROTATE_AND_MARK = [*ROTATE_90, {"method": "watermark_pdf", "params": {"text": "DRAFT", "opacity": 0.5}}]
 WORKERS = 2

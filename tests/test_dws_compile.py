@@ -25,11 +25,6 @@ PDF = {"type": "pdf"}
 WHOLE = {"file": DOCUMENT}
 
 
-def needs(*methods: str):
-    missing = [m for m in methods if m not in load_all()]
-    return pytest.mark.skipif(bool(missing), reason=f"operation(s) not registered yet: {missing}")
-
-
 def plan(operations, pages: int | None = 3, **kwargs):
     return compile_pipeline(Pipeline.from_operations(operations).steps, page_count=pages, **kwargs)
 
@@ -122,51 +117,42 @@ CASES = [
                  id="extract-text"),
     pytest.param([op("convert_to_pdf")], {"parts": [WHOLE], "output": PDF}, id="convert-to-pdf-is-implicit"),
     pytest.param([op("flatten_annotations")],
-                 {"parts": [WHOLE], "actions": [{"type": "flatten"}], "output": PDF},
-                 marks=needs("flatten_annotations"), id="flatten"),
+                 {"parts": [WHOLE], "actions": [{"type": "flatten"}], "output": PDF}, id="flatten"),
     pytest.param([op("flatten_annotations", annotation_ids=["a1", 7])],
-                 {"parts": [WHOLE], "actions": [{"type": "flatten", "annotationIds": ["a1", 7]}], "output": PDF},
-                 marks=needs("flatten_annotations"), id="flatten-some"),
+                 {"parts": [WHOLE], "actions": [{"type": "flatten", "annotationIds": ["a1", 7]}], "output": PDF}, id="flatten-some"),
     pytest.param([op("ocr_pdf", language="en")],
-                 {"parts": [WHOLE], "actions": [{"type": "ocr", "language": "english"}], "output": PDF},
-                 marks=needs("ocr_pdf"), id="ocr"),
+                 {"parts": [WHOLE], "actions": [{"type": "ocr", "language": "english"}], "output": PDF}, id="ocr"),
     pytest.param([op("ocr_pdf", language=["eng", "deu"])],
-                 {"parts": [WHOLE], "actions": [{"type": "ocr", "language": ["eng", "deu"]}], "output": PDF},
-                 marks=needs("ocr_pdf"), id="ocr-languages"),
+                 {"parts": [WHOLE], "actions": [{"type": "ocr", "language": ["eng", "deu"]}], "output": PDF}, id="ocr-languages"),
     pytest.param([op("convert_to_pdfa", conformance="pdfa-1b")],
                  {"parts": [WHOLE], "output": {"type": "pdfa", "conformance": "pdfa-1b",
-                                               "vectorization": True, "rasterization": True}},
-                 marks=needs("convert_to_pdfa"), id="pdfa"),
+                                               "vectorization": True, "rasterization": True}}, id="pdfa"),
     pytest.param([op("optimize_pdf", grayscale_images=True, linearize=True)],
                  {"parts": [WHOLE], "output": {"type": "pdf", "optimize": {
                      "grayscaleText": False, "grayscaleGraphics": False, "grayscaleImages": True,
                      "grayscaleFormFields": False, "grayscaleAnnotations": False, "disableImages": False,
-                     "mrcCompression": False, "imageOptimizationQuality": 2, "linearize": True}}},
-                 marks=needs("optimize_pdf"), id="optimize"),
+                     "mrcCompression": False, "imageOptimizationQuality": 2, "linearize": True}}}, id="optimize"),
     pytest.param([op("apply_redactions")],
-                 {"parts": [WHOLE], "actions": [{"type": "applyRedactions"}], "output": PDF},
-                 marks=needs("apply_redactions"), id="apply-redactions"),
+                 {"parts": [WHOLE], "actions": [{"type": "applyRedactions"}], "output": PDF}, id="apply-redactions"),
     pytest.param([op("create_redactions_preset", preset="email-address", appearance_fill_color="#000000")],
                  {"parts": [WHOLE], "actions": [{
                      "type": "createRedactions", "strategy": "preset",
                      "strategyOptions": {"preset": "email-address", "includeAnnotations": False},
-                     "content": {"fillColor": "#000000"}}], "output": PDF},
-                 marks=needs("create_redactions_preset"), id="redact-preset"),
+                     "content": {"fillColor": "#000000"}}], "output": PDF}, id="redact-preset"),
     pytest.param([op("create_redactions_regex", pattern=r"\d+")],
                  {"parts": [WHOLE], "actions": [{
                      "type": "createRedactions", "strategy": "regex",
                      "strategyOptions": {"regex": r"\d+", "caseSensitive": False, "includeAnnotations": False}}],
-                  "output": PDF}, marks=needs("create_redactions_regex"), id="redact-regex"),
+                  "output": PDF}, id="redact-regex"),
     pytest.param([op("create_redactions_text", text="secret", appearance_stroke_color="#ff0000")],
                  {"parts": [WHOLE], "actions": [{
                      "type": "createRedactions", "strategy": "text",
                      "strategyOptions": {"text": "secret", "caseSensitive": True, "includeAnnotations": False},
-                     "content": {"outlineColor": "#ff0000"}}], "output": PDF},
-                 marks=needs("create_redactions_text"), id="redact-text"),
+                     "content": {"outlineColor": "#ff0000"}}], "output": PDF}, id="redact-text"),
     pytest.param([op("apply_instant_json", instant_json="https://example.test/a.json")],
                  {"parts": [WHOLE], "actions": [{"type": "applyInstantJson",
                                                  "file": {"url": "https://example.test/a.json"}}],
-                  "output": PDF}, marks=needs("apply_instant_json"), id="instant-json-url"),
+                  "output": PDF}, id="instant-json-url"),
 ]
 
 
@@ -186,9 +172,6 @@ def test_file_parameters_become_named_parts(tmp_path):
 def test_the_headline_chain_is_one_request():
     ops = [op("rotate_pages", degrees=90, page_indexes=[0]), op("ocr_pdf", language="english"),
            op("watermark_pdf", text="DRAFT"), op("flatten_annotations"), op("convert_to_pdfa")]
-    missing = [o["method"] for o in ops if o["method"] not in load_all()]
-    if missing:
-        pytest.skip(f"not registered yet: {missing}")
     assert instructions(ops) == {
         "parts": [span(0, 0, actions=rot(90)), span(1, 2)],
         "actions": [{"type": "ocr", "language": "english"}, WATERMARK_TEXT, {"type": "flatten"}],
@@ -222,7 +205,6 @@ def test_a_page_edit_after_an_action_starts_a_new_request_on_the_result():
     assert second.instructions == {"parts": [span(1, 2)], "output": {"type": "pdf", "metadata": {"title": "T"}}}
 
 
-@needs("optimize_pdf")
 def test_an_action_after_optimize_starts_a_new_request():
     compiled = plan([op("optimize_pdf", grayscale_images=True), op("watermark_pdf", text="DRAFT")])
     first, = compiled.requests
@@ -280,12 +262,7 @@ def test_input_password_goes_on_the_document_part_of_the_first_request_only():
     ],
 )
 def test_what_dws_cannot_do_fails_before_any_request(operations, message):
-    if any(o["method"] not in load_all() for o in operations):
-        pytest.skip("operation not registered yet")
-    try:
-        Pipeline.from_operations(operations)
-    except errors.OperationError:
-        pytest.skip("the local validation already refuses this value")
+    Pipeline.from_operations(operations)  # valid here: only the remote engine refuses it
     with pytest.raises((errors.UnsupportedOperationError, errors.PageRangeError)) as info:
         plan(operations)
     assert message in str(info.value)

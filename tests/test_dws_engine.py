@@ -22,7 +22,6 @@ from batchproc.engines.chain import run_pipeline
 from batchproc.engines.dws import DWSEngine
 from batchproc.engines.dws.transport import Transport, Upload
 from batchproc.inputs import Source
-from batchproc.operations import load_all
 from tests.dws_server import Fault
 from tests.dws_server.fixtures import API_KEY
 from tests.factories import page_texts, text_pdf
@@ -402,7 +401,6 @@ def test_only_the_last_segment_may_split(dws_server, tmp_path):
         Client(api_key=API_KEY, base_url=dws_server.base_url).process(src, operations)
 
 
-@pytest.mark.skipif("ocr_pdf" not in load_all(), reason="ocr_pdf not registered yet")
 def test_ocr_remote_matches_local_text(dws_server, tmp_path):
     from tests.factories_core import scanned_pdf
 
