@@ -401,6 +401,27 @@ def test_only_the_last_segment_may_split(dws_server, tmp_path):
         Client(api_key=API_KEY, base_url=dws_server.base_url).process(src, operations)
 
 
+def test_encrypting_before_another_engine_is_refused_before_any_work(dws_server, tmp_path):
+    files = pdf_batch(tmp_path / "in", 2)
+    operations = [op("password_protect_pdf", user_password="pw"), {**op("rotate_pages", degrees=90), "engine": "dws"}]
+    client = Client(api_key=API_KEY, base_url=dws_server.base_url)
+    with pytest.raises(errors.UnsupportedOperationError, match="step 0 .*encrypt it"):
+        client.batch_process(files, operations, tmp_path / "out")
+    assert dws_server.received == [] and not (tmp_path / "out").exists()
+
+
+def test_encrypting_after_the_remote_steps_encrypts_the_output(dws_server, tmp_path):
+    files = pdf_batch(tmp_path / "in", 2)
+    operations = [{**op("rotate_pages", degrees=90), "engine": "dws"}, op("password_protect_pdf", user_password="pw")]
+    result = Client(api_key=API_KEY, base_url=dws_server.base_url).batch_process(files, operations, tmp_path / "out")
+    assert result.failed == [] and len(dws_server.received) == 2
+    for _, output in result.successful:
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(output)
+        with pikepdf.open(output, password="pw") as pdf:
+            assert pdf.is_encrypted and [int(page.obj.get("/Rotate", 0)) for page in pdf.pages] == [90]
+
+
 def test_ocr_remote_matches_local_text(dws_server, tmp_path):
     from tests.factories_core import scanned_pdf
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..engines.base import EngineSpec
-from ..engines.chain import check_pinned_engines
+from ..engines.chain import check_mixed_pipeline
 from ..errors import (
     BatchprocError,
     FileTimeoutError,
@@ -84,7 +84,7 @@ def iter_batch(
 ) -> Iterator[FileResult]:
     """Validate now; return a generator of one FileResult per input (see the module doc)."""
     pipeline = Pipeline.from_operations(operations, password=password)
-    check_pinned_engines(spec, pipeline)
+    check_mixed_pipeline(spec, pipeline)
     namer = OutputNamer(output_format)
     folder = _output_folder(output_dir)
     if isinstance(input_files, (str, bytes, bytearray, os.PathLike)) or hasattr(input_files, "read"):

@@ -29,8 +29,8 @@ DIRECT_MAX_RETRIES = 2
 
 def run_pipeline(spec: EngineSpec, pipeline: Pipeline, source: Source, workdir: Path) -> list[Artifact]:
     """Apply `pipeline` to `source` on the engines its steps name; artifacts land in `workdir`."""
-    segments = split_segments(pipeline, spec.name)
     try:
+        segments = split_segments(pipeline, spec.name)
         if len(segments) == 1:
             return engine_for(spec_for(spec, segments[0][0])).run(pipeline, source, workdir)
         return _run_segments(spec, segments, pipeline.password, source, workdir)
@@ -67,12 +67,7 @@ def _run_segments(spec: EngineSpec, segments: list[tuple[str, list[Step]]], pass
     label = source.label
     artifacts: list[Artifact] = []
     for number, (name, steps) in enumerate(segments):
-        if artifacts:
-            if len(artifacts) != 1 or artifacts[0].ext != ".pdf":
-                raise UnsupportedOperationError(
-                    f"{steps[0].describe()}: in a mixed pipeline only the last engine's steps may "
-                    "split the document or make non-PDF output"
-                )
+        if artifacts:  # one plain PDF: split_segments keeps the steps that make others last
             source = Source(name=source.name, path=artifacts[0].path)
             password = None  # intermediate results are written unencrypted
         folder = workdir / f"segment-{number}-{name}"
@@ -86,16 +81,25 @@ def _run_segments(spec: EngineSpec, segments: list[tuple[str, list[Step]]], pass
     return artifacts
 
 
-def check_pinned_engines(spec: EngineSpec, pipeline: Pipeline) -> None:
-    """Build, now, each engine the pipeline's steps pin besides the batch's own: a step
-    pinned to "dws" with no API key raises AuthenticationError once, before any work,
-    instead of failing every file of the batch."""
+def check_mixed_pipeline(spec: EngineSpec, pipeline: Pipeline) -> None:
+    """Raise now what a mixed pipeline would raise for every file: a step in the wrong
+    engine's group (see split_segments), or an engine the steps pin that cannot be built
+    (a step pinned to "dws" with no API key: AuthenticationError)."""
+    split_segments(pipeline, spec.name)
     for name in sorted({step.engine for step in pipeline.steps if step.engine and step.engine != spec.name}):
         engine_for(spec_for(spec, name))
 
 
+ENCRYPTING_METHODS = frozenset({"password_protect_pdf"})
+"""Steps that encrypt the output when it is written."""
+
+
 def split_segments(pipeline: Pipeline, default_engine: str) -> list[tuple[str, list[Step]]]:
-    """Consecutive steps grouped by the engine that runs them."""
+    """Consecutive steps grouped by the engine that runs them.
+
+    Each group hands the next one a single plain PDF, so a step that splits the document,
+    makes non-PDF output or encrypts it must be in the last group (UnsupportedOperationError).
+    """
     segments: list[tuple[str, list[Step]]] = []
     for step in pipeline.steps:
         name = step.engine or default_engine
@@ -103,6 +107,13 @@ def split_segments(pipeline: Pipeline, default_engine: str) -> list[tuple[str, l
             segments[-1][1].append(step)
         else:
             segments.append((name, [step]))
+    for _, steps in segments[:-1]:
+        for step in steps:
+            if step.operation.kind != "edit" or step.method in ENCRYPTING_METHODS:
+                raise UnsupportedOperationError(
+                    f"{step.describe()}: in a mixed pipeline only the last engine's steps may split the "
+                    "document, make non-PDF output or encrypt it; move this step after the other engine's steps"
+                )
     return segments
 
 
