@@ -42,10 +42,10 @@ def dask_client():
         cluster.close()
 
 
-def _report_ratio(benchmark, group: str, dask_median_s: float) -> None:
+def _report_ratio(benchmark, group: str, dask_median_s: float | None) -> None:
     pool_median_s = _medians_s.get(group)
-    if pool_median_s is None:
-        return  # run alone (-k): nothing to compare with
+    if pool_median_s is None or dask_median_s is None:
+        return  # run alone (-k), or untimed (--benchmark-disable): nothing to compare
     ratio = dask_median_s / pool_median_s
     benchmark.extra_info["overhead_ratio"] = round(ratio, 2)
     print(f"\n{group}: Dask {dask_median_s:.2f} s, process pool {pool_median_s:.2f} s, overhead ratio {ratio:.2f}x")

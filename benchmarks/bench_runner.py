@@ -47,6 +47,8 @@ def test_runner_noop_throughput_and_parent_memory(benchmark, tmp_path_factory, c
 
     rounds = 3 if count <= 1_000 else 1
     benchmark.pedantic(run, setup=setup, rounds=rounds, warmup_rounds=1 if count <= 1_000 else 0)
+    if benchmark.stats is None:
+        return  # --benchmark-disable: ran once, untimed
     benchmark.extra_info["files_per_s"] = round(count / benchmark.stats.stats.median, 1)
     benchmark.extra_info["parent_peak_rss_mib"] = round(peak[0] / (1 << 20), 1)
     print(f"\n{count} files, {'iter_batch' if streaming else 'batch_process'}: "

@@ -16,9 +16,10 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-def measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify, *, rounds: int = 3) -> float:
+def measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify, *, rounds: int = 3) -> float | None:
     """Time `run(out_folder)` over `rounds`, each into a fresh folder (made untimed);
-    verify the last round's outputs; return the median in seconds."""
+    verify the last round's outputs; return the median in seconds (None under
+    --benchmark-disable, which runs it once, untimed)."""
     folders = []
 
     def setup():
@@ -27,4 +28,4 @@ def measure_in_fresh_folders(benchmark, tmp_path_factory, run, verify, *, rounds
 
     benchmark.pedantic(run, setup=setup, rounds=rounds, warmup_rounds=1)
     verify(folders[-1])
-    return benchmark.stats.stats.median
+    return benchmark.stats.stats.median if benchmark.stats else None
