@@ -1,9 +1,12 @@
 """Programs the local engine runs die with the worker that started them: a worker
-SIGKILLed for a timeout must not leave Ghostscript or Tesseract running on its file."""
+SIGKILLed for a timeout must not leave Ghostscript, Tesseract or LibreOffice (and the
+helpers it forks) running on its file."""
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -44,18 +47,69 @@ def tesseract_job(tmp_path) -> str:
     )
 
 
-@pytest.mark.parametrize(("program", "job"), [("gs", ghostscript_job), ("tesseract", tesseract_job)])
+def long_docx(tmp_path) -> Path:
+    """A Word document LibreOffice takes several seconds to convert."""
+    from tests.factories_core import docx_bytes
+
+    source = tmp_path / "long.docx"
+    source.write_bytes(docx_bytes([f"Paragraph {n} of the annual report, with a sentence." for n in range(20000)]))
+    return source
+
+
+def libreoffice_job(tmp_path) -> str:
+    """soffice.bin runs under oosplash, which the script `soffice` became: the worker's
+    death must reach a grandchild."""
+    source = long_docx(tmp_path)
+    return (
+        "from pathlib import Path\n"
+        "from batchproc.external import libreoffice\n"
+        f"libreoffice.convert_to_pdf(input_path=Path({str(source)!r}), outdir=Path({str(tmp_path)!r}))\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("program", "job"), [("gs", ghostscript_job), ("tesseract", tesseract_job), ("soffice.bin", libreoffice_job)]
+)
 def test_a_killed_worker_takes_its_busy_program_with_it(tmp_path, program, job):
     worker = subprocess.Popen([sys.executable, "-c", job(tmp_path)])
     deadline = time.monotonic() + 60
-    busy = []
-    while not busy and time.monotonic() < deadline:
-        busy = [p for p in psutil.Process(worker.pid).children(recursive=True) if p.name() == program]
+    started = False
+    while not started and time.monotonic() < deadline:
+        started = any(p.name() == program for p in psutil.Process(worker.pid).children(recursive=True))
         time.sleep(0.05)
-    assert busy, f"{program} never started"
+    assert started, f"{program} never started"
     time.sleep(0.3)  # well inside the run
+    descendants = psutil.Process(worker.pid).children(recursive=True)
     assert worker.poll() is None, "the run ended before the kill: make the job longer"
     worker.kill()
     worker.wait()
-    gone, alive = psutil.wait_procs(busy, timeout=2)
-    assert not alive, f"{program} outlived its worker: {alive}"
+    gone, alive = psutil.wait_procs(descendants, timeout=2)
+    assert not [p for p in alive if not ended(p)], f"{program} or its helpers outlived their worker: {alive}"
+
+
+def ended(process: psutil.Process) -> bool:
+    """Gone, or a zombie nobody reaps (its parent, the worker, is dead)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_libreoffice_timeout_stops_it_and_its_helpers(tmp_path):
+    from batchproc.errors import ExternalToolError
+    from batchproc.external import libreoffice
+
+    profile = libreoffice._profile_dir(os.getpid()).as_uri()
+    with pytest.raises(ExternalToolError, match="longer than 1 s"):
+        libreoffice.convert_to_pdf(input_path=long_docx(tmp_path), outdir=tmp_path / "out", timeout_s=1)
+    time.sleep(0.2)
+    ours = [p for p in psutil.process_iter() if not ended(p) and profile in " ".join(_cmdline(p))]
+    assert not ours, f"LibreOffice left running after its timeout: {ours}"
+    assert not (tmp_path / "out" / "long.pdf").exists()
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []

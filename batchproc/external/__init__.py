@@ -39,3 +39,15 @@ def dies_with_this_thread() -> list[str]:
     for a timeout must not leave a program running on the file that hung it."""
     setpriv = shutil.which("setpriv")
     return [setpriv, "--pdeathsig", "KILL"] if setpriv else []
+
+
+def group_dies_with_this_thread() -> list[str]:
+    """`dies_with_this_thread` for a program whose work happens in processes it forks,
+    which the parent-death signal does not reach (LibreOffice: soffice execs oosplash,
+    which forks soffice.bin). A shell gets the signal as SIGTERM, traps it, and SIGKILLs
+    its whole process group. Start the program with start_new_session=True, so that group
+    is the program's own."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return []
+    return [setpriv, "--pdeathsig", "TERM", "/bin/sh", "-c", 'trap "kill -s KILL 0" TERM; "$@" & wait $!', "sh"]

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ExternalToolError
-from . import require
+from . import group_dies_with_this_thread, require
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -43,11 +43,12 @@ def convert_to_pdf(*, input_path: Path, outdir: Path, timeout_s: float = DEFAULT
     soffice = require("libreoffice")
     profile = _profile_dir(os.getpid())
     argv = [
-        soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
+        *group_dies_with_this_thread(), soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
         f"-env:UserInstallation={profile.as_uri()}",
         "--convert-to", "pdf", "--outdir", str(outdir), str(input_path),
     ]
-    # A session of its own, so a timeout can stop soffice.bin and its helpers together.
+    # A session of its own, so a timeout (or the worker's death) stops soffice.bin and its
+    # helpers together.
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=timeout_s)
