@@ -113,6 +113,24 @@ def test_a_second_run_skips_finished_files_unless_no_resume(tmp_path):
     assert all(rotations(p) == [90, 90] for p in (tmp_path / "out").glob("*.pdf"))
 
 
+def test_dry_run_after_a_run_shows_what_resuming_would_skip_and_writes_nothing(tmp_path):
+    paths = pdf_folder(tmp_path / "in", 3)
+    args = ["run", "in", "-o", "out", "--op", "rotate_pages", "degrees=90"]
+    assert batchproc(*args, cwd=tmp_path).returncode == 0
+    text_pdf(paths[1], pages=3, text="Changed")  # a changed input is done again
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    dry = batchproc(*args, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    plans = {line.split(" -> ")[0]: line.split(" -> ")[1] for line in dry.stdout.splitlines() if " -> " in line}
+    assert plans["in/doc-00.pdf"].startswith("skipped, done already: out/doc-00_")
+    assert plans["in/doc-02.pdf"].startswith("skipped, done already: out/doc-02_")
+    assert plans["in/doc-01.pdf"].startswith("out/doc-01_")
+    assert "1 of 3 file(s) would be processed into out, 2 skipped as done already" in dry.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+    fresh = batchproc(*args, "--dry-run", "--no-resume", cwd=tmp_path)
+    assert "3 of 3 file(s) would be processed" in fresh.stderr and "skipped" not in fresh.stdout
+
+
 def test_stop_on_error_stops_at_the_first_failure(tmp_path):
     truncated_pdf(tmp_path / "a-broken.pdf")
     pdf_folder(tmp_path / "in", 4)

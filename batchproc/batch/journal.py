@@ -26,6 +26,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import OutputWriteError, ValidationError
 
@@ -89,24 +90,42 @@ class Journal:
             self._fd = -1
 
 
+def read_finished(output_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The entries of `output_dir`'s journal as they are, without taking its lock or
+    repairing it: a dry run's view of what a resumed run would skip."""
+    try:
+        with (output_dir / JOURNAL_NAME).open("rb") as fh:
+            return _parse_entries(fh, keep=True)[0]
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ValidationError(f"cannot read the resume journal in {output_dir}: {exc.strerror or exc}") from None
+
+
 def _read_entries(fd: int, *, keep: bool) -> dict[str, tuple[str, ...]]:
     """Read every complete line; cut a torn last line off so appends start clean."""
-    done: dict[str, tuple[str, ...]] = {}
     size = os.fstat(fd).st_size
     if size == 0:
-        return done
+        return {}
     with os.fdopen(os.dup(fd), "rb") as fh:
-        good_end = 0
-        for line in fh:
-            if not line.endswith(b"\n"):
-                break
-            good_end += len(line)
-            if keep:
-                try:
-                    entry = json.loads(line)
-                    done[entry["k"]] = tuple(entry["o"])
-                except (ValueError, KeyError, TypeError):
-                    continue
+        done, good_end = _parse_entries(fh, keep=keep)
     if good_end < size:
         os.ftruncate(fd, good_end)
     return done
+
+
+def _parse_entries(lines: Iterable[bytes], *, keep: bool) -> tuple[dict[str, tuple[str, ...]], int]:
+    """The entries of every complete line (if `keep`), and where the complete lines end."""
+    done: dict[str, tuple[str, ...]] = {}
+    good_end = 0
+    for line in lines:
+        if not line.endswith(b"\n"):
+            break
+        good_end += len(line)
+        if keep:
+            try:
+                entry = json.loads(line)
+                done[entry["k"]] = tuple(entry["o"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return done, good_end

@@ -14,6 +14,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from ..batch.journal import journal_key, read_finished
 from ..batch.naming import EXT_MARK, OutputNamer, check_format
 from ..batch.result import FileResult
 from ..client import Client
@@ -131,25 +132,35 @@ def batch_options(args: Namespace, password: str | None) -> dict[str, Any]:
 
 
 def dry_run(args: Namespace, pipeline: Pipeline, output_dir: Path) -> int:
-    """List each input and the output name it would get; write nothing. Exit status 1 when
-    some inputs would fail for their output name (a collision)."""
+    """List each input and the output name it would get, or that a resumed run would skip
+    it (its outputs are done already); write nothing. Exit status 1 when some inputs would
+    fail for their output name (a collision)."""
     namer = OutputNamer(args.output_format)
     ext = {"edit": ".pdf", "split": "_*.pdf", "output": "*"}[pipeline.kind]  # * : named by the step
+    finished = read_finished(output_dir) if args.resume and output_dir.is_dir() else {}
+    fingerprint = pipeline.fingerprint()
     for step in pipeline.steps:
         print(f"step {step.index}: {describe_step(step)}")
-    count = collisions = 0
+    count = collisions = skipped = 0
     leave_out = [output_dir] + ([Path(args.report)] if args.report else [])
     for index, path in enumerate(inputs.iter_inputs(args.inputs, recursive=args.recursive, leave_out=leave_out)):
         count += 1
+        source = Source.from_user(path)
         try:
-            planned = namer.claim(name=Source.from_user(path).stem, index=index).replace(EXT_MARK, ext)
+            expansion = namer.claim(name=source.stem, index=index)
         except OutputNameError as exc:
             collisions += 1
             print(f"{path} -> would fail: {exc.message}")
             continue
-        print(f"{path} -> {output_dir / planned}")
-    print(f"dry run: {count} file(s) would be processed into {output_dir}"
-          + (f", {collisions} of them would fail for their output name" if collisions else "")
+        done = finished.get(journal_key(source.identity(), fingerprint, expansion))
+        if done and all((output_dir / name).exists() for name in done):
+            skipped += 1
+            print(f"{path} -> skipped, done already: {', '.join(str(output_dir / name) for name in done)}")
+            continue
+        print(f"{path} -> {output_dir / expansion.replace(EXT_MARK, ext)}")
+    print(f"dry run: {count - skipped - collisions} of {count} file(s) would be processed into {output_dir}"
+          + (f", {skipped} skipped as done already" if skipped else "")
+          + (f", {collisions} would fail for their output name" if collisions else "")
           + "; nothing was written", file=sys.stderr)
     return EXIT_FAILED if collisions else EXIT_OK
 
