@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from stat import S_ISREG
 from dataclasses import dataclass, field
+from stat import S_ISREG
 from typing import Any, Iterable, Mapping
 
 from .errors import OperationError

@@ -90,6 +90,12 @@ class Journal:
             self._fd = -1
 
 
+def outputs_present(names: Iterable[str], output_dir: Path) -> bool:
+    """Whether every output a journal entry names is still in `output_dir`: only then is
+    its input done already (a resumed run skips it); else it is done again."""
+    return all((output_dir / name).exists() for name in names)
+
+
 def read_finished(output_dir: Path) -> dict[str, tuple[str, ...]]:
     """The entries of `output_dir`'s journal as they are, without taking its lock or
     repairing it: a dry run's view of what a resumed run would skip."""

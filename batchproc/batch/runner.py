@@ -49,7 +49,7 @@ from ..errors import (
 from ..inputs import Source
 from ..pipeline import Pipeline
 from .attribution import attribute_deaths, death_error
-from .journal import Journal, journal_key
+from .journal import Journal, journal_key, outputs_present
 from .memory import HostMemory
 from .naming import OutputNamer
 from .options import BatchOptions
@@ -321,7 +321,7 @@ class _Batch:
         if self._journal is not None:
             key = journal_key(source.identity(), self._fingerprint, expansion)
             names = self._journal.finished_outputs(key)
-            if names and all((self._output_dir / n).exists() for n in names):  # type: ignore[operator]
+            if names and outputs_present(names, self._output_dir):  # type: ignore[arg-type]
                 self._finish(
                     FileResult(index, value, source.label, output=self._output(list(names)), attempts=0, skipped=True)
                 )

@@ -14,7 +14,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from ..batch.journal import journal_key, read_finished
+from ..batch.journal import journal_key, outputs_present, read_finished
 from ..batch.naming import EXT_MARK, OutputNamer, check_format
 from ..batch.result import FileResult
 from ..client import Client
@@ -152,8 +152,8 @@ def dry_run(args: Namespace, pipeline: Pipeline, output_dir: Path) -> int:
             collisions += 1
             print(f"{path} -> would fail: {exc.message}")
             continue
-        done = finished.get(journal_key(source.identity(), fingerprint, expansion))
-        if done and all((output_dir / name).exists() for name in done):
+        done = finished.get(journal_key(source.identity(), fingerprint, expansion)) if finished else None
+        if done and outputs_present(done, output_dir):
             skipped += 1
             print(f"{path} -> skipped, done already: {', '.join(str(output_dir / name) for name in done)}")
             continue

@@ -90,10 +90,6 @@ def check_mixed_pipeline(spec: EngineSpec, pipeline: Pipeline) -> None:
         engine_for(spec_for(spec, name))
 
 
-ENCRYPTING_METHODS = frozenset({"password_protect_pdf"})
-"""Steps that encrypt the output when it is written."""
-
-
 def split_segments(pipeline: Pipeline, default_engine: str) -> list[tuple[str, list[Step]]]:
     """Consecutive steps grouped by the engine that runs them.
 
@@ -109,7 +105,7 @@ def split_segments(pipeline: Pipeline, default_engine: str) -> list[tuple[str, l
             segments.append((name, [step]))
     for _, steps in segments[:-1]:
         for step in steps:
-            if step.operation.kind != "edit" or step.method in ENCRYPTING_METHODS:
+            if step.operation.kind != "edit" or step.operation.encrypts_output:
                 raise UnsupportedOperationError(
                     f"{step.describe()}: in a mixed pipeline only the last engine's steps may split the "
                     "document, make non-PDF output or encrypt it; move this step after the other engine's steps"

@@ -33,11 +33,16 @@ def require(program: str) -> str:
     return found
 
 
+@functools.cache
+def _setpriv() -> str | None:
+    return shutil.which("setpriv")
+
+
 def dies_with_this_thread() -> list[str]:
     """An argv prefix making the program SIGKILLed when the thread that started it ends
     (Linux's parent-death signal; util-linux's setpriv is on every Debian): a worker killed
     for a timeout must not leave a program running on the file that hung it."""
-    setpriv = shutil.which("setpriv")
+    setpriv = _setpriv()
     return [setpriv, "--pdeathsig", "KILL"] if setpriv else []
 
 
@@ -47,7 +52,7 @@ def group_dies_with_this_thread() -> list[str]:
     which forks soffice.bin). A shell gets the signal as SIGTERM, traps it, and SIGKILLs
     its whole process group. Start the program with start_new_session=True, so that group
     is the program's own."""
-    setpriv = shutil.which("setpriv")
+    setpriv = _setpriv()
     if setpriv is None:
         return []
     return [setpriv, "--pdeathsig", "TERM", "/bin/sh", "-c", 'trap "kill -s KILL 0" TERM; "$@" & wait $!', "sh"]

@@ -43,7 +43,8 @@ def convert_to_pdf(*, input_path: Path, outdir: Path, timeout_s: float = DEFAULT
     soffice = require("libreoffice")
     profile = _profile_dir(os.getpid())
     argv = [
-        *group_dies_with_this_thread(), soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
+        *group_dies_with_this_thread(),
+        soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
         f"-env:UserInstallation={profile.as_uri()}",
         "--convert-to", "pdf", "--outdir", str(outdir), str(input_path),
     ]

@@ -98,6 +98,8 @@ class Operation:
     requires: names of external programs the local implementation runs (see
               batchproc.external), checked once per worker with a clear DependencyError.
     check:    a cross-parameter check on the complete, defaulted params dict.
+    encrypts_output: the step encrypts the document when it is saved, so in a mixed
+              pipeline it must run on the last engine (the next one could not open it).
     """
 
     method: str
@@ -107,6 +109,7 @@ class Operation:
     kind: OperationKind = "edit"
     requires: tuple[str, ...] = ()
     check: Callable[[dict[str, Any]], "str | None"] | None = None
+    encrypts_output: bool = False
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -153,6 +156,7 @@ def operation(
     kind: OperationKind = "edit",
     requires: tuple[str, ...] = (),
     check: Callable[[dict[str, Any]], "str | None"] | None = None,
+    encrypts_output: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the local implementation of `method`."""
 
@@ -160,7 +164,8 @@ def operation(
         if method in REGISTRY:
             raise RuntimeError(f"operation {method!r} registered twice")
         REGISTRY[method] = Operation(
-            method=method, apply=apply, params=params, doc=doc, kind=kind, requires=requires, check=check
+            method=method, apply=apply, params=params, doc=doc, kind=kind, requires=requires, check=check,
+            encrypts_output=encrypts_output,
         )
         return apply
 

@@ -45,6 +45,7 @@ def _a_password(params: dict) -> str | None:
     doc="Encrypt the output with AES-256 (PDF 2.0 / R6). Applied when the output is written, "
         "so it may come anywhere in a pipeline.",
     check=_a_password,
+    encrypts_output=True,
 )
 def password_protect_pdf(
     doc: Document, *, user_password: str | None, owner_password: str | None, permissions: list[str] | None
