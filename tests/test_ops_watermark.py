@@ -55,6 +55,21 @@ def test_the_mark_is_copied_as_plain_flate_so_no_save_recompresses_its_font():
     assert all(f in (None, pikepdf.Name.FlateDecode) for f in filters), filters
 
 
+def test_pages_of_one_size_share_the_streams_that_bracket_the_mark():
+    """Two new streams per page would each cost a compression on save; same-size pages
+    draw the mark with the same bytes, so they share one opening and one closing stream."""
+    out = Client().watermark_pdf(text_pdf(pages=4), text="DRAFT")
+    assert all("DRAFT" in text and "Quarterly report" in text for text in page_texts(out))
+    with pikepdf.open(io.BytesIO(out)) as pdf:
+        contents = [list(page.obj.Contents) for page in pdf.pages]
+        assert all(len(parts) == 3 for parts in contents)
+        assert len({parts[0].objgen for parts in contents}) == 1
+        assert len({parts[2].objgen for parts in contents}) == 1
+        assert len({parts[1].objgen for parts in contents}) == 4  # each page keeps its own content
+        assert contents[0][0].read_bytes() == b"q\n"
+        assert contents[0][2].read_bytes().startswith(b"Q\nq ")
+
+
 @pytest.mark.parametrize(
     "position, horizontal, vertical",
     [
@@ -203,3 +218,28 @@ def test_text_mark_renders_with_the_asked_opacity(opacity, lightest_ink, darkest
     darkest, _ = image.getextrema()
     doc.close()
     assert lightest_ink <= darkest <= darkest_ink
+
+
+def test_pages_sharing_one_resources_dictionary_name_the_mark_once(tmp_path):
+    with pikepdf.open(io.BytesIO(text_pdf(pages=3))) as pdf:
+        shared = pdf.make_indirect(pikepdf.Dictionary(pdf.pages[0].obj.Resources))
+        for page in pdf.pages:
+            page.obj.Resources = shared
+        pdf.save(tmp_path / "shared.pdf")
+    out = Client().watermark_pdf(tmp_path / "shared.pdf", text="DRAFT")
+    assert all("DRAFT" in text for text in page_texts(out))
+    with pikepdf.open(io.BytesIO(out)) as pdf:
+        assert len({page.obj.Resources.objgen for page in pdf.pages}) == 1
+        names = [name for name in pdf.pages[0].Resources.XObject.keys() if name.startswith("/BpMark")]
+        assert names == ["/BpMark0"]
+        assert all(b"/BpMark0 Do" in page.obj.Contents[-1].read_bytes() for page in pdf.pages)
+
+
+def test_a_second_mark_takes_the_next_free_name():
+    client = Client()
+    out = client.watermark_pdf(client.watermark_pdf(text_pdf(pages=2), text="FIRST"), text="SECOND")
+    assert all("FIRST" in text and "SECOND" in text for text in page_texts(out))
+    with pikepdf.open(io.BytesIO(out)) as pdf:
+        for page in pdf.pages:
+            marks = {name: x.objgen for name, x in page.Resources.XObject.items() if name.startswith("/BpMark")}
+            assert sorted(marks) == ["/BpMark0", "/BpMark1"] and len(set(marks.values())) == 2

@@ -15,6 +15,7 @@ import pikepdf
 from pikepdf import Array, Name
 
 from ..engines.local.document import Document
+from ..engines.local.overlay import Overlay
 from ..errors import UnsupportedOperationError
 from .registry import Param, operation
 
@@ -44,12 +45,14 @@ def flatten_annotations(doc: Document, *, annotation_ids: list[str | int] | None
         pdf.flatten_annotations("all")
         return
     wanted = {str(i) for i in annotation_ids}
+    overlay = Overlay(pdf)
     for page in pdf.pages:
-        _flatten_selected(pdf, page, wanted)
+        _flatten_selected(overlay, page, wanted)
 
 
-def _flatten_selected(pdf: pikepdf.Pdf, page: pikepdf.Page, wanted: set[str]) -> None:
+def _flatten_selected(overlay: Overlay, page: pikepdf.Page, wanted: set[str]) -> None:
     """Flatten the annotations of `page` named in `wanted` (ids absent from it are ignored)."""
+    pdf = overlay.pdf
     annots = page.obj.get(Name.Annots)
     if not isinstance(annots, Array):
         return
@@ -74,8 +77,7 @@ def _flatten_selected(pdf: pikepdf.Pdf, page: pikepdf.Page, wanted: set[str]) ->
         if annot.get(Name.Subtype) == Name.Widget:
             _remove_field(pdf, annot)
     if drawn:
-        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-        page.contents_add(pdf.make_stream(b"Q\n" + b"".join(drawn)), prepend=False)
+        overlay.append(page, b"".join(drawn))
     if len(kept) != len(annots):
         page.obj.Annots = Array(kept)
 

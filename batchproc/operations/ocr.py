@@ -23,7 +23,7 @@ from pikepdf import Matrix, Name
 
 from ..engines.local import guards
 from ..engines.local.document import Document
-from ..engines.local.overlay import draw_form, page_rotation, view_size, view_to_user
+from ..engines.local.overlay import Overlay, page_rotation, view_size, view_to_user
 from ..errors import CorruptDocumentError, ExternalToolError
 from ..external import tesseract
 from .pdfium import open_pdfium, render_scale
@@ -122,12 +122,13 @@ def ocr_pdf(doc: Document, *, language: str | list[str]) -> None:
                     image.unlink(missing_ok=True)
             layers.append((batch, layer))
     pdf = doc.pdf
+    overlay = Overlay(pdf)
     for batch, layer in layers:
         with pikepdf.open(layer) as text_pdf:
             if len(text_pdf.pages) != len(batch):
                 raise ExternalToolError(f"Tesseract returned {len(text_pdf.pages)} page(s) for {len(batch)} image(s)")
             for plan, text_page in zip(batch, text_pdf.pages):
-                _lay_over(pdf, pdf.pages[plan.index], text_page)
+                _lay_over(overlay, pdf.pages[plan.index], text_page)
 
 
 @dataclass(frozen=True)
@@ -248,11 +249,11 @@ def _has_text(page: Any) -> bool:
         page.close()
 
 
-def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, text_page: pikepdf.Page) -> None:
+def _lay_over(overlay: Overlay, page: pikepdf.Page, text_page: pikepdf.Page) -> None:
     """Draw Tesseract's text-only page (laid out as the reader sees the page) over `page`."""
-    form = pdf.copy_foreign(text_page.as_form_xobject())
+    form = overlay.pdf.copy_foreign(text_page.as_form_xobject())
     layer_w = float(text_page.mediabox[2]) - float(text_page.mediabox[0])
     layer_h = float(text_page.mediabox[3]) - float(text_page.mediabox[1])
     width, height = view_size(page)
     fit = Matrix(width / layer_w, 0, 0, height / layer_h, 0, 0)
-    draw_form(pdf, page, form, fit @ view_to_user(page), prefix="BpOcr")
+    overlay.draw_form(page, form, fit @ view_to_user(page), prefix="BpOcr")

@@ -26,7 +26,7 @@ import pikepdf
 from pikepdf import Matrix
 
 from ..engines.local.document import Document
-from ..engines.local.overlay import draw_form, view_size, view_to_user
+from ..engines.local.overlay import Overlay, view_size, view_to_user
 from ..errors import InputNotFoundError, NetworkError, ValidationError
 from .checks import file_value
 from .registry import Param, operation
@@ -120,8 +120,10 @@ def watermark_pdf(
     pdf = doc.pdf
     with _MARK_LOCK:  # the cached mark's Pdf is shared by every thread of this worker
         form = pdf.copy_foreign(mark.form)
+    overlay = Overlay(pdf)
     for page in pdf.pages:
-        draw_form(pdf, page, form, _placement(page, mark.width, mark.height, position, float(rotation)), prefix="BpMark")
+        placement = _placement(page, mark.width, mark.height, position, float(rotation))
+        overlay.draw_form(page, form, placement, prefix="BpMark")
 
 
 # -- building the mark (cached per worker) --------------------------------------------------

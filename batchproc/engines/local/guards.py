@@ -33,6 +33,8 @@ MAX_FLATE_RATIO = 1032
 
 _SHRINKING_FILTERS = (pikepdf.Name.FlateDecode, pikepdf.Name.ASCII85Decode, pikepdf.Name.ASCIIHexDecode)
 """Flate, and the text encodings that make data smaller when decoded (reportlab's pair)."""
+_STATE_OPERATORS = frozenset((b"q", b"Q", b"BT", b"ET"))
+"""The operators sealed_contents asks qpdf for; most come back without operands."""
 _SKIPPED_SUBTYPES = (pikepdf.Name.Image,)
 _SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
 _limits_set = False
@@ -211,7 +213,7 @@ def _closers(instructions) -> bytes:
     # Each instruction is one line ending with its operator (newlines in strings are
     # escaped), so an operand that looks like an operator, such as (Q), is never counted.
     for line in pikepdf.unparse_content_stream(instructions).split(b"\n"):
-        op = line.rsplit(None, 1)[-1] if line.strip() else b""
+        op = line if line in _STATE_OPERATORS else line.rsplit(None, 1)[-1] if line.strip() else b""
         if op == b"q":
             depth += 1
         elif op == b"Q":

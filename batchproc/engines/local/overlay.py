@@ -36,16 +36,54 @@ def view_to_user(page: pikepdf.Page) -> Matrix:
     return Matrix(1, 0, 0, 1, x0, y0)
 
 
-def draw_form(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, matrix: Matrix, *, prefix: str) -> None:
-    """Draw `form` (a Form XObject of `pdf`) over `page` of `pdf` with `matrix` (user space).
+class Overlay:
+    """Draws over the pages of one Pdf, after each page's own content.
 
-    The page's own content is wrapped in q/Q first, so a transformation or colour it
-    leaves set cannot move or tint what is drawn over it.
+    The page's content is wrapped in q/Q first, so a transformation or colour it leaves
+    set cannot move or tint what is drawn over it. The small streams that do this are
+    shared by every page that needs the same bytes (pages may share content streams, and
+    no step writes a page's content in place): qpdf compresses each new stream on save,
+    at a fixed cost of its own (~40 us). For the same reason a form is named `/{prefix}0`
+    where that name is free, not randomly as pikepdf names it: same-size pages then draw
+    it with the same bytes.
     """
-    name = page.add_resource(form, Name.XObject, prefix=prefix)
-    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    operators = f"Q\nq {_matrix_operands(matrix)} cm {name} Do Q\n".encode("ascii")
-    page.contents_add(pdf.make_stream(operators), prepend=False)
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self._streams: dict[bytes, pikepdf.Stream] = {}
+
+    def draw_form(self, page: pikepdf.Page, form: pikepdf.Object, matrix: Matrix, *, prefix: str) -> None:
+        """Draw `form` (a Form XObject of this Pdf) over `page` with `matrix` (user space)."""
+        name = _form_name(page, form, prefix)
+        self.append(page, f"q {_matrix_operands(matrix)} cm {name} Do Q\n".encode("ascii"))
+
+    def append(self, page: pikepdf.Page, operators: bytes) -> None:
+        """Run content `operators` over `page`, in the page's initial graphics state."""
+        page.contents_add(self._stream(b"q\n"), prepend=True)
+        page.contents_add(self._stream(b"Q\n" + operators), prepend=False)
+
+    def _stream(self, data: bytes) -> pikepdf.Stream:
+        stream = self._streams.get(data)
+        if stream is None:
+            stream = self._streams[data] = self.pdf.make_stream(data)
+        return stream
+
+
+def _form_name(page: pikepdf.Page, form: pikepdf.Object, prefix: str) -> Name:
+    """The name `form` has, or now gets, among `page`'s resources: the first `/{prefix}{n}`
+    that is `form` already or that no resource of any kind uses."""
+    resources = page.resources
+    xobjects = resources.get(Name.XObject)
+    taken = {key for kind in resources.values() if isinstance(kind, pikepdf.Dictionary) for key in kind.keys()}
+    number = 0
+    while True:
+        name = Name(f"/{prefix}{number}")
+        if name not in taken:
+            return page.add_resource(form, Name.XObject, name=name)
+        found = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
+        if isinstance(found, pikepdf.Stream) and found.objgen == form.objgen:  # pages sharing resources
+            return name
+        number += 1
 
 
 def _matrix_operands(matrix: Matrix) -> str:
