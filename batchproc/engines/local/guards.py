@@ -33,8 +33,10 @@ MAX_FLATE_RATIO = 1032
 
 _SHRINKING_FILTERS = (pikepdf.Name.FlateDecode, pikepdf.Name.ASCII85Decode, pikepdf.Name.ASCIIHexDecode)
 """Flate, and the text encodings that make data smaller when decoded (reportlab's pair)."""
-_STATE_OPERATORS = frozenset((b"q", b"Q", b"BT", b"ET"))
-"""The operators sealed_contents asks qpdf for; most come back without operands."""
+_STATE_OPERATORS = "q Q BT ET"
+"""The operators that open or close a state, which sealed_contents asks qpdf for."""
+_BARE_STATE_OPERATORS = frozenset(_STATE_OPERATORS.encode().split())
+"""The same, as the lines they unparse to when they come back without operands (most do)."""
 _SKIPPED_SUBTYPES = (pikepdf.Name.Image,)
 _SKIPPED_TYPES = (pikepdf.Name.EmbeddedFile,)
 _limits_set = False
@@ -161,7 +163,7 @@ def sealed_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes | None:
     try:
         # Only the operators that open or close a state come back to Python: the whole
         # stream is still tokenized (in C++), which is what finds the damage.
-        states = pikepdf.parse_content_stream(page, operators="q Q BT ET")
+        states = pikepdf.parse_content_stream(page, operators=_STATE_OPERATORS)
         warnings = pdf.get_warnings()
         instructions = pikepdf.parse_content_stream(page) if warnings else None
     except (pikepdf.PdfError, pikepdf.QpdfRuntimeError, TypeError) as exc:
@@ -213,7 +215,7 @@ def _closers(instructions) -> bytes:
     # Each instruction is one line ending with its operator (newlines in strings are
     # escaped), so an operand that looks like an operator, such as (Q), is never counted.
     for line in pikepdf.unparse_content_stream(instructions).split(b"\n"):
-        op = line if line in _STATE_OPERATORS else line.rsplit(None, 1)[-1] if line.strip() else b""
+        op = line if line in _BARE_STATE_OPERATORS else line.rsplit(None, 1)[-1] if line.strip() else b""
         if op == b"q":
             depth += 1
         elif op == b"Q":
